@@ -1,0 +1,540 @@
+"""The checks: turn what a submission reported into verdicts.
+
+Everything here runs in the grader's process. The worker only reports
+numbers, and each one is validated (present, expected shape, finite) before
+it is compared with finite differences of the trusted forward pass or with
+the trusted training in ``reference.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+
+from grader import numeric, reference
+from grader.probes import BackwardProbe, FitProbe, Plan
+from grader.result import FAILED, NOT_RUN, PASSED, CheckResult, Message
+from grader.sandbox import Outcome
+
+PARALLEL = 1e-3
+"""Residual below which a step counts as parallel to the true gradient."""
+
+LOSS_LINE = re.compile(r"^Loss at epoch (\S+): (\S+)$")
+THREE_DECIMALS = re.compile(r"^-?\d+\.\d{3}$")
+PRINT_TOLERANCE = 0.0005 + 1e-6
+"""A printed value with 3 decimals is within half a unit of the last digit."""
+
+
+class _Invalid(Exception):
+    """A reported value is missing, of the wrong shape or not finite."""
+
+    def __init__(self, message: Message):
+        super().__init__(message.key)
+        self.message = message
+
+
+def decode(encoded, what: str, shapes: list[tuple]) -> np.ndarray:
+    """Turn an encoded value from the worker into a validated float64 array.
+
+    ``shapes`` lists the accepted shapes; the first one is the expected one.
+    """
+    expected = _shape_text(shapes[0])
+    if not isinstance(encoded, dict) or encoded.get("type") == "NoneType":
+        raise _Invalid(Message("value_none", {"what": what, "shape": expected}))
+    if "shape" not in encoded or encoded.get("not_numeric"):
+        raise _Invalid(
+            Message(
+                "value_not_array",
+                {"what": what, "type": str(encoded.get("type")), "shape": expected},
+            )
+        )
+    shape = tuple(int(n) for n in encoded["shape"])
+    if shape not in shapes:
+        raise _Invalid(
+            Message(
+                "value_wrong_shape",
+                {"what": what, "found": _shape_text(shape), "shape": expected},
+            )
+        )
+    data = encoded.get("data")
+    if not isinstance(data, list) or len(data) != int(np.prod(shape)):
+        raise _Invalid(Message("value_not_array", {"what": what, "type": "?", "shape": expected}))
+    array = np.array(data, dtype=np.float64).reshape(shape)
+    if not np.all(np.isfinite(array)):
+        bad = "nan" if np.any(np.isnan(array)) else "inf"
+        raise _Invalid(Message("value_not_finite", {"what": what, "bad": bad}))
+    return array.reshape(shapes[0])
+
+
+def _shape_text(shape: tuple) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _index_text(index: tuple) -> str:
+    return "[" + ", ".join(str(i) for i in index) + "]"
+
+
+# --------------------------------------------------------------------------
+# Failures of the call itself
+
+
+def call_failure(outcome: Outcome, method: str, timeout: float) -> Message | None:
+    """Describe a call that did not return a usable reply, or None."""
+    if outcome.kind == "timeout":
+        return Message("timeout", {"method": method, "seconds": timeout})
+    if outcome.kind == "invalid":
+        return Message("invalid_reply", {"method": method})
+    if outcome.kind == "died":
+        status = outcome.status or {}
+        if status.get("signal") == 24:
+            return Message("cpu_limit", {"method": method})
+        if status.get("signal") is not None:
+            return Message("killed", {"method": method, "signal": status["signal"]})
+        return Message("exited", {"method": method, "code": status.get("code")})
+    reply = outcome.reply or {}
+    if "worker_error" in reply:
+        return Message("invalid_reply", {"method": method})
+    return None
+
+
+def exception_message(error: dict, method: str) -> Message:
+    """Describe an exception the student's code raised in ``method``."""
+    kind = error.get("type", "Exception")
+    params = {
+        "method": method,
+        "type": kind,
+        "message": error.get("message", ""),
+        "line": error.get("line"),
+    }
+    if kind == "NotImplementedError":
+        return Message("not_implemented", params)
+    if kind in ("SystemExit", "KeyboardInterrupt"):
+        return Message("exit_called", params)
+    if kind == "MemoryError":
+        return Message("out_of_memory", params)
+    if kind == "RecursionError":
+        return Message("recursion", params)
+    return Message("raised", params)
+
+
+# --------------------------------------------------------------------------
+# backward
+
+
+@dataclasses.dataclass
+class _Step:
+    """One call of backward: the parameter change against the true gradient."""
+
+    label: str
+    lr: float
+    found: np.ndarray  # the change of the parameter, before minus after
+    expected: np.ndarray  # the true gradient
+    first_of_sequence: bool
+
+
+@dataclasses.dataclass
+class _BackwardFindings:
+    weights: list[_Step] = dataclasses.field(default_factory=list)
+    biases: list[_Step] = dataclasses.field(default_factory=list)
+    failures: dict = dataclasses.field(default_factory=dict)
+    lines: dict = dataclasses.field(default_factory=dict)
+    mutated: list[Message] = dataclasses.field(default_factory=list)
+    fatal: Message | None = None
+
+    def fail(self, check: str, message: Message) -> None:
+        self.failures.setdefault(check, [])
+        if message not in self.failures[check]:
+            self.failures[check].append(message)
+
+
+BACKWARD_CHECKS = (
+    "backward.d_weights",
+    "backward.d_biases",
+    "backward.da_prev",
+    "backward.update",
+)
+
+
+def _true_gradients(probe: BackwardProbe, W, b, x, da):
+    name = probe.activation
+    G_W = numeric.central_difference(lambda w: reference.layer_probe(name, w, b, x, da), W)
+    G_b = numeric.central_difference(lambda v: reference.layer_probe(name, W, v, x, da), b)
+    G_x = numeric.central_difference(lambda v: reference.layer_probe(name, W, b, v, da), x)
+    return G_W, G_b, G_x
+
+
+def _examine_call(probe, call, result, label, findings, first):
+    n_out, n_in = probe.n_neurons, probe.n_inputs
+    weight_shape, bias_shape = (n_out, n_in), (n_out, 1)
+    try:
+        W = decode(result["before"]["weights"], "weights", [weight_shape])
+        b = decode(result["before"]["biases"], "biases", [bias_shape, (n_out,)])
+    except (_Invalid, KeyError, TypeError) as invalid:
+        message = getattr(invalid, "message", Message("invalid_reply", {"method": "backward()"}))
+        findings.fatal = Message("state_before_backward", {"detail": message})
+        return
+    x = call.x.reshape(-1, 1)
+    G_W, G_b, G_x = _true_gradients(probe, W, b, x, call.da)
+
+    try:
+        W_after = decode(result["weights"], "self.weights", [weight_shape])
+        findings.weights.append(_Step(label, call.lr, W - W_after, G_W * call.lr, first))
+    except _Invalid as invalid:
+        findings.fail("backward.d_weights", invalid.message)
+    try:
+        b_after = decode(result["biases"], "self.biases", [bias_shape])
+        findings.biases.append(_Step(label, call.lr, b - b_after, G_b * call.lr, first))
+    except _Invalid as invalid:
+        findings.fail("backward.d_biases", invalid.message)
+    try:
+        returned = decode(result["returned"], "the value backward() returns", [(n_in, 1), (n_in,)])
+        comparison = numeric.compare(returned, G_x)
+        if not comparison.ok:
+            mistake = None
+            if "W_after" in locals():
+                updated = numeric.compare(returned, W_after.T @ G_b)
+                if updated.ok:
+                    mistake = "da_prev_after_update"
+            findings.fail(
+                "backward.da_prev",
+                Message(
+                    "da_prev_wrong",
+                    {
+                        "case": label,
+                        "index": _index_text(comparison.index),
+                        "expected": comparison.expected,
+                        "found": comparison.found,
+                        "error": comparison.max_relative_error,
+                        "mistake": mistake,
+                    },
+                ),
+            )
+    except _Invalid as invalid:
+        findings.fail("backward.da_prev", invalid.message)
+    if result.get("x_changed"):
+        findings.mutated.append(Message("input_mutated", {"what": "x", "method": "forward"}))
+    if result.get("da_changed"):
+        findings.mutated.append(Message("input_mutated", {"what": "da", "method": "backward"}))
+
+
+def _judge_steps(steps: list[_Step], check: str, what: str, findings) -> list[Message]:
+    """Judge the gradient of one parameter; return problems of the update.
+
+    A step that is parallel to the true one but of another size is a scaling
+    of the gradient when the factor is the same for both learning rates, and a
+    misuse of the learning rate when it is not.
+    """
+    if not steps or check in findings.failures:
+        return []
+    wrong = []
+    factors = []
+    for step in steps:
+        comparison = numeric.compare(step.found, step.expected)
+        if comparison.ok:
+            factors.append((step, 1.0, step.lr))
+            continue
+        k, residual = numeric.scale_against(step.found, step.expected / step.lr)
+        if residual < PARALLEL and k != 0.0:
+            factors.append((step, k / step.lr, k))
+        elif not np.any(step.found):
+            findings.fail(check, Message("not_changed", {"what": what}))
+            return []
+        else:
+            found = step.found / step.lr
+            expected = step.expected / step.lr
+            comparison = numeric.compare(found, expected)
+            wrong.append((step, comparison))
+    if wrong:
+        step, comparison = wrong[0]
+        key = "gradient_wrong_later" if all(not s.first_of_sequence for s, _ in wrong) else "gradient_wrong"
+        findings.fail(
+            check,
+            Message(
+                key,
+                {
+                    "what": what,
+                    "case": step.label,
+                    "index": _index_text(comparison.index),
+                    "expected": comparison.expected,
+                    "found": comparison.found,
+                    "error": comparison.max_relative_error,
+                },
+            ),
+        )
+        return []
+    ratios = [ratio for _, ratio, _ in factors]
+    if all(abs(r - 1.0) < 1e-3 for r in ratios):
+        return []
+    if max(ratios) - min(ratios) <= 1e-3 * max(abs(r) for r in ratios):
+        ratio = ratios[0]
+        problems = []
+        if ratio < 0:
+            problems.append(Message("step_uphill", {"what": what}))
+        if abs(abs(ratio) - 1.0) >= 1e-3:
+            findings.fail(check, Message("gradient_scaled", {"what": what, "factor": abs(ratio)}))
+        return problems
+    steps_taken = [k for _, _, k in factors]
+    learning_rates = [step.lr for step, _, _ in factors]
+    if max(steps_taken) - min(steps_taken) <= 1e-3 * max(abs(k) for k in steps_taken):
+        return [Message("learning_rate_ignored", {"what": what, "factor": steps_taken[0]})]
+    squared = [k / (lr * lr) for k, lr in zip(steps_taken, learning_rates)]
+    if max(squared) - min(squared) <= 1e-3 * max(abs(s) for s in squared):
+        return [Message("learning_rate_twice", {"what": what})]
+    return [Message("learning_rate_misused", {"what": what})]
+
+
+def evaluate_backward(probes: list[BackwardProbe], outcomes: list[Outcome], timeout) -> list[CheckResult]:
+    findings = _BackwardFindings()
+    line = None
+    for probe, outcome in zip(probes, outcomes):
+        failure = call_failure(outcome, "backward()", timeout)
+        if failure is not None:
+            findings.fatal = failure
+            break
+        reply = outcome.reply
+        for index, sequence in enumerate(reply.get("sequences", [])):
+            calls = sequence.get("calls", [])
+            probe_calls = probe.sequences[index]
+            for number, (call, result) in enumerate(zip(probe_calls, calls)):
+                label = f"{probe.activation} layer {probe.n_inputs}->{probe.n_neurons}"
+                if number:
+                    label += ", second call"
+                _examine_call(probe, call, result, label, findings, number == 0)
+                if findings.fatal:
+                    break
+            error = sequence.get("error")
+            if error is not None:
+                stage = sequence.get("stage", "backward")
+                method = {"init": "Layer()", "forward": "forward()"}.get(stage, "backward()")
+                findings.fatal = exception_message(error, method)
+                line = error.get("line")
+            if findings.fatal:
+                break
+        if findings.fatal:
+            break
+
+    if findings.fatal is not None:
+        return [
+            CheckResult(name, FAILED, [findings.fatal], line=line) for name in BACKWARD_CHECKS
+        ]
+    update_problems = _judge_steps(findings.weights, "backward.d_weights", "weights", findings)
+    update_problems += _judge_steps(findings.biases, "backward.d_biases", "biases", findings)
+    update_problems += findings.mutated[:1]
+    for problem in update_problems:
+        findings.fail("backward.update", problem)
+    results = []
+    for name in BACKWARD_CHECKS:
+        messages = findings.failures.get(name)
+        if messages:
+            results.append(CheckResult(name, FAILED, messages[:2]))
+        else:
+            results.append(CheckResult(name, PASSED))
+    return results
+
+
+# --------------------------------------------------------------------------
+# fit
+
+
+def _flat(params):
+    return np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in params])
+
+
+def _unflat(vector, like):
+    params = []
+    offset = 0
+    for W, b in like:
+        W_new = vector[offset : offset + W.size].reshape(W.shape)
+        offset += W.size
+        b_new = vector[offset : offset + b.size].reshape(b.shape)
+        offset += b.size
+        params.append((W_new, b_new))
+    return params
+
+
+def one_step_expected(probe: FitProbe):
+    """Parameters after one SGD step, from finite differences of the loss."""
+    x = probe.X[0].reshape(-1, 1)
+    y = float(probe.y[0])
+    theta = _flat(probe.params)
+    gradient = numeric.central_difference(
+        lambda v: reference.example_loss(_unflat(v, probe.params), probe.names, x, y), theta
+    )
+    return _unflat(theta - probe.lr * gradient, probe.params)
+
+
+def _fit_reply(outcome: Outcome, timeout) -> tuple[dict | None, Message | None, int | None]:
+    failure = call_failure(outcome, "fit()", timeout)
+    if failure is not None:
+        return None, failure, None
+    reply = outcome.reply
+    error = reply.get("error")
+    if error is not None:
+        stage = reply.get("stage")
+        method = "Layer() or Perceptron()" if stage == "init" else "fit()"
+        return None, exception_message(error, method), error.get("line")
+    return reply, None, None
+
+
+def _compare_layers(reply, probe: FitProbe, expected, key: str) -> Message | None:
+    layers = reply.get("layers") or []
+    count = len(probe.params)
+    for number in range(count, 0, -1):
+        W_expected, b_expected = expected[number - 1]
+        encoded = layers[number - 1] if number - 1 < len(layers) else {}
+        for what, value, shapes in (
+            ("weights", encoded.get("weights"), [W_expected.shape]),
+            ("biases", encoded.get("biases"), [b_expected.shape]),
+        ):
+            target = W_expected if what == "weights" else b_expected
+            try:
+                found = decode(value, f"the {what} of layer {number}", shapes)
+            except _Invalid as invalid:
+                return invalid.message
+            comparison = numeric.compare(found, target)
+            if not comparison.ok:
+                return Message(
+                    key,
+                    {
+                        "what": what,
+                        "layer": number,
+                        "layers": count,
+                        "index": _index_text(comparison.index),
+                        "expected": comparison.expected,
+                        "found": comparison.found,
+                    },
+                )
+    return None
+
+
+def _fit_check(name, outcomes_and_probes, expected_of, key, timeout) -> CheckResult:
+    for probe, outcome in outcomes_and_probes:
+        reply, failure, line = _fit_reply(outcome, timeout)
+        if failure is not None:
+            return CheckResult(name, FAILED, [failure], line=line)
+        problem = _compare_layers(reply, probe, expected_of(probe), key)
+        if problem is not None:
+            return CheckResult(name, FAILED, [problem])
+    return CheckResult(name, PASSED)
+
+
+def parse_loss_lines(reply: dict) -> tuple[list[tuple[str, str]], list[str]]:
+    """Split the printed epoch lines into exact-format loss lines and others."""
+    lines = ((reply.get("output") or {}).get("stdout") or {}).get("epoch_lines") or []
+    exact = []
+    near = []
+    for line in lines:
+        line = line.rstrip()
+        match = LOSS_LINE.match(line)
+        if match:
+            exact.append((match.group(1), match.group(2)))
+        elif "loss" in line.lower():
+            near.append(line)
+    return exact, near
+
+
+def evaluate_loss_report(probe: FitProbe, outcome: Outcome, timeout) -> CheckResult:
+    name = "fit.loss_report"
+    reply, failure, line = _fit_reply(outcome, timeout)
+    if failure is not None:
+        return CheckResult(name, FAILED, [failure], line=line)
+    exact, near = parse_loss_lines(reply)
+    epochs = probe.epochs
+    expected_line = "Loss at epoch 1: 0.693"
+    if not exact:
+        if near:
+            return CheckResult(name, FAILED, [Message("loss_format", {"line": near[0], "example": expected_line})])
+        return CheckResult(name, FAILED, [Message("loss_missing", {"epochs": epochs, "example": expected_line})])
+    if len(exact) != epochs:
+        return CheckResult(name, FAILED, [Message("loss_count", {"found": len(exact), "epochs": epochs})])
+    numbers = [number for number, _ in exact]
+    if numbers != [str(i) for i in range(1, epochs + 1)]:
+        return CheckResult(name, FAILED, [Message("loss_numbering", {"found": ", ".join(numbers), "epochs": epochs})])
+    for _, value in exact:
+        if not THREE_DECIMALS.match(value):
+            return CheckResult(name, FAILED, [Message("loss_value_format", {"value": value})])
+    averages = []
+    for row, label in zip(probe.X, probe.y):
+        averages.append(reference.example_loss(probe.params, probe.names, row.reshape(-1, 1), label))
+    true_average = float(np.mean(averages))
+    for epoch, (_, value) in enumerate(exact, start=1):
+        printed = float(value)
+        if abs(printed - true_average) > PRINT_TOLERANCE:
+            return CheckResult(
+                name,
+                FAILED,
+                [
+                    Message(
+                        "loss_value",
+                        {"epoch": epoch, "found": value, "expected": f"{true_average:.3f}"},
+                    )
+                ],
+            )
+    return CheckResult(name, PASSED)
+
+
+def _lenient_values(reply: dict) -> list[float | None]:
+    lines = ((reply.get("output") or {}).get("stdout") or {}).get("epoch_lines") or []
+    values = []
+    for line in lines:
+        if "loss" not in line.lower():
+            continue
+        tokens = re.findall(r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf", line.lower())
+        values.append(float(tokens[-1]) if tokens else None)
+    return values
+
+
+def evaluate_loss_falls(probe: FitProbe, outcome: Outcome, timeout) -> tuple[CheckResult, list]:
+    name = "fit.loss_falls"
+    reply, failure, line = _fit_reply(outcome, timeout)
+    if failure is not None:
+        return CheckResult(name, FAILED, [failure], line=line), []
+    values = _lenient_values(reply)
+    if len(values) < 2 or any(v is None for v in values):
+        return CheckResult(name, FAILED, [Message("falls_no_values", {"epochs": probe.epochs})]), values
+    for epoch in range(1, len(values)):
+        previous, current = values[epoch - 1], values[epoch]
+        if not (np.isfinite(current) and current < previous):
+            return (
+                CheckResult(
+                    name,
+                    FAILED,
+                    [Message("falls_not", {"epoch": epoch + 1, "previous": previous, "found": current})],
+                ),
+                values,
+            )
+    if len(values) != probe.epochs:
+        return CheckResult(name, FAILED, [Message("loss_count", {"found": len(values), "epochs": probe.epochs})]), values
+    return CheckResult(name, PASSED), values
+
+
+def evaluate_fit(plan: Plan, outcomes: dict[str, list[Outcome]], timeout) -> tuple[list[CheckResult], dict]:
+    one_step = _fit_check(
+        "fit.one_step",
+        list(zip(plan.one_step, outcomes["one_step"])),
+        one_step_expected,
+        "one_step_wrong",
+        timeout,
+    )
+
+    def trusted(probe):
+        params, _ = reference.train(probe.params, probe.names, probe.X, probe.y, probe.epochs, probe.lr)
+        return params
+
+    replay = _fit_check(
+        "fit.replay", [(plan.replay, outcomes["replay"][0])], trusted, "replay_wrong", timeout
+    )
+    report = evaluate_loss_report(plan.loss_report, outcomes["loss_report"][0], timeout)
+    falls, found = evaluate_loss_falls(plan.loss_falls, outcomes["loss_falls"][0], timeout)
+    falls_probe = plan.loss_falls
+    _, expected = reference.train(
+        falls_probe.params, falls_probe.names, falls_probe.X, falls_probe.y, falls_probe.epochs, falls_probe.lr
+    )
+    curves = {"expected": [round(v, 3) for v in expected], "found": found}
+    return [one_step, replay, report, falls], curves
+
+
+def not_run(names, reason: Message) -> list[CheckResult]:
+    return [CheckResult(name, NOT_RUN, [reason]) for name in names]

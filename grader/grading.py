@@ -1,0 +1,239 @@
+"""Grade one submission: run it in the sandbox, then judge what it reported."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from grader import checks, probes
+from grader.result import (
+    CHECKS,
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    CheckResult,
+    GradeResult,
+    Message,
+)
+from grader.sandbox import CappedBuffer, Outcome, Sandbox
+from grader.submission import Submission, SubmissionError, read_submission
+
+DEFAULT_SEED = 0
+SEED_VARIABLE = "GRADER_SEED"
+"""Environment variable that sets the seed when --seed is not given, so that
+official grading can use probe points students do not know."""
+
+UTILS_PATH = Path(__file__).resolve().parent.parent / "exercise" / "utils.py"
+
+
+def utils_path() -> Path:
+    """Locate the trusted utils.py: the installed copy, else the repository's."""
+    packaged = Path(__file__).resolve().parent / "exercise" / "utils.py"
+    for candidate in (packaged, UTILS_PATH):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"utils.py was not found at {UTILS_PATH}")
+
+
+def resolve_seed(seed: int | None) -> int:
+    if seed is not None:
+        return seed
+    value = os.environ.get(SEED_VARIABLE, "").strip()
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{SEED_VARIABLE}={value!r} is not an integer") from None
+    return DEFAULT_SEED
+
+
+def load_training_data():
+    """Read X_train and y_train from the trusted utils.py, in this process."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_trusted_utils", utils_path())
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.X_train, module.y_train
+
+
+class StudentRun:
+    """The calls into one submission, restarting its process when needed.
+
+    After a call of one kind times out or ends the process, later calls of
+    that kind are not made again: they would fail the same way, and skipping
+    them keeps grading within a few time limits.
+    """
+
+    def __init__(self, sandbox: Sandbox, submission: Submission, timeout: float, calls: int):
+        self._sandbox = sandbox
+        self._submission = submission
+        self._timeout = timeout
+        self._calls = calls
+        self._worker = None
+        self._utils = utils_path().read_bytes()
+        self._failed_kinds: dict[str, Outcome] = {}
+        self.load_outcome: Outcome | None = None
+        self.notes: set[str] = set()
+        self._captured = {"stdout": CappedBuffer(), "stderr": CappedBuffer()}
+
+    def _start(self) -> Outcome:
+        files = {"submission.py": self._submission.source_bytes(), "utils.py": self._utils}
+        self._worker = self._sandbox.start_worker(files, self._calls)
+        request = {
+            "op": "load",
+            "cells": [
+                {"source": c.source, "filename": c.filename, "label": c.label}
+                for c in self._submission.cells
+            ],
+            "stop_on_error": not self._submission.is_notebook,
+        }
+        outcome = self._worker.call(request, self._timeout)
+        self._collect_notes(outcome, keep_output=self.load_outcome is None)
+        return outcome
+
+    def load(self) -> Outcome:
+        self.load_outcome = self._start()
+        return self.load_outcome
+
+    def call(self, kind: str, request: dict) -> Outcome:
+        if kind in self._failed_kinds:
+            return self._failed_kinds[kind]
+        if self._worker is None or not self._worker.alive:
+            outcome = self._start()
+            if outcome.kind != "reply" or outcome.reply.get("cell_errors") and not self._submission.is_notebook:
+                self._failed_kinds[kind] = outcome
+                return outcome
+        outcome = self._worker.call(request, self._timeout)
+        self._collect_notes(outcome)
+        if outcome.kind != "reply":
+            self._failed_kinds[kind] = outcome
+        return outcome
+
+    def _collect_notes(self, outcome: Outcome, keep_output: bool = False) -> None:
+        """Collect the notes of a reply, and its output when it is the first load.
+
+        Only the top-level code's output is shown in the report: what the
+        grader's own calls make a submission print would be noise.
+        """
+        if outcome.kind != "reply":
+            return
+        self.notes.update(str(note) for note in outcome.reply.get("notes", []))
+        output = outcome.reply.get("output")
+        if not keep_output or not isinstance(output, dict):
+            return
+        for stream, buffer in self._captured.items():
+            part = output.get(stream)
+            if isinstance(part, dict):
+                buffer.add_text(str(part.get("head", "")), str(part.get("tail", "")), part.get("total"))
+
+    def output(self) -> dict:
+        """The student's output: what print() wrote and what reached the fds."""
+        if self._worker is not None:
+            for stream, buffer in self._captured.items():
+                raw = getattr(self._worker, stream).text()
+                buffer.add_text(raw["head"], raw["tail"], raw["total"])
+        return {stream: buffer.text() for stream, buffer in self._captured.items()}
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+
+
+def _load_check(outcome: Outcome, submission: Submission, timeout: float) -> tuple[CheckResult, list[Message]]:
+    notes = []
+    failure = checks.call_failure(outcome, "load", timeout)
+    if failure is not None:
+        return CheckResult("load", FAILED, [failure]), notes
+    reply = outcome.reply
+    errors = reply.get("cell_errors") or []
+    classes = reply.get("classes") or {}
+    missing = []
+    for class_name, methods in (("Layer", ("__init__", "forward", "backward")), ("Perceptron", ("__init__", "forward", "fit"))):
+        entry = classes.get(class_name) or {}
+        if not entry.get("found") or not entry.get("is_class"):
+            missing.append(Message("class_missing", {"name": class_name}))
+            continue
+        for method in methods:
+            info = (entry.get("methods") or {}).get(method) or {}
+            if not info.get("found"):
+                missing.append(Message("method_missing", {"name": f"{class_name}.{method}"}))
+    if errors and (not submission.is_notebook or missing):
+        error = errors[0]
+        message = checks.exception_message(error, "load")
+        return CheckResult("load", FAILED, [message], line=error.get("line"), cell=error.get("cell")), notes
+    for error in errors:
+        notes.append(Message("cell_raised", {"cell": error.get("cell"), "type": error.get("type"), "message": error.get("message"), "line": error.get("line")}))
+    if missing:
+        return CheckResult("load", FAILED, missing), notes
+    return CheckResult("load", PASSED), notes
+
+
+def _method_lines(outcome: Outcome | None) -> dict[str, tuple[int | None, str | None]]:
+    if outcome is None or outcome.kind != "reply":
+        return {}
+    lines = {}
+    for class_name, entry in (outcome.reply.get("classes") or {}).items():
+        for method, info in (entry.get("methods") or {}).items():
+            lines[f"{class_name}.{method}"] = (info.get("line"), info.get("file"))
+    return lines
+
+
+def grade(path: str | Path, *, sandbox: Sandbox, seed: int | None = None, timeout: float | None = None) -> GradeResult:
+    """Grade the submission at ``path``; never raises for a broken submission."""
+    start = time.monotonic()
+    seed = resolve_seed(seed)
+    timeout = timeout if timeout is not None else sandbox.limits.timeout
+    result = GradeResult(submission=str(path), seed=seed)
+    try:
+        submission = read_submission(path)
+    except SubmissionError as error:
+        result.checks.append(CheckResult("load", FAILED, [error.message], line=error.line, cell=error.cell))
+        result.checks += checks.not_run([n for n in CHECKS if n != "load"], Message("depends_on_load"))
+        result.execution_time = time.monotonic() - start
+        return result
+    result.notes += submission.notes
+
+    X_train, y_train = load_training_data()
+    plan = probes.make_plan(seed, X_train, y_train)
+    requests = 1 + len(plan.backward) + len(plan.one_step) + 3
+    run = StudentRun(sandbox, submission, timeout, requests)
+    try:
+        load_outcome = run.load()
+        load_check, load_notes = _load_check(load_outcome, submission, timeout)
+        result.checks.append(load_check)
+        result.notes += load_notes
+        if load_check.status != PASSED:
+            result.checks += checks.not_run([n for n in CHECKS if n != "load"], Message("depends_on_load"))
+        else:
+            backward_outcomes = [run.call("backward", p.request()) for p in plan.backward]
+            fit_outcomes = {
+                "one_step": [run.call("fit", p.request()) for p in plan.one_step],
+                "replay": [run.call("fit", plan.replay.request())],
+                "loss_report": [run.call("fit", plan.loss_report.request())],
+                "loss_falls": [run.call("fit", plan.loss_falls.request())],
+            }
+            backward_results = checks.evaluate_backward(plan.backward, backward_outcomes, timeout)
+            fit_results, curves = checks.evaluate_fit(plan, fit_outcomes, timeout)
+            result.checks += backward_results + fit_results
+            result.curves = curves
+            lines = _method_lines(load_outcome)
+            for check in result.checks:
+                method = "Layer.backward" if check.name.startswith("backward") else "Perceptron.fit"
+                if check.status == FAILED and check.line is None and method in lines:
+                    check.line, check.cell = lines[method]
+            if any(c.status == FAILED for c in backward_results):
+                for check in fit_results:
+                    if check.status == FAILED:
+                        check.feedback.append(Message("fit_after_backward"))
+    finally:
+        run.close()
+    result.notes += [Message(f"note_{key}") for key in sorted(run.notes)]
+    result.output = run.output()
+    stderr = (result.output.get("stderr") or {})
+    if stderr.get("total"):
+        result.notes.append(Message("stderr_written", {"size": stderr["total"]}))
+    result.execution_time = time.monotonic() - start
+    assert all(c.status in (PASSED, FAILED, NOT_RUN) for c in result.checks)
+    return result

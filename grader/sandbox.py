@@ -1,0 +1,359 @@
+"""Parent side of the sandbox: start the zygote, run workers, enforce limits.
+
+The zygote is a fresh interpreter in Python's isolated mode (``-I``) with a
+stripped environment, started before the grader imports NumPy so that the two
+imports overlap. Each worker is forked from it, so starting one costs a fork
+rather than a new interpreter. See ``_worker.py`` for the child side.
+
+This module imports only the standard library, because the command line
+starts the zygote before anything heavy is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import os
+import selectors
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds each call into student code may take (import, backward, fit)."""
+
+DEFAULT_MEMORY_MIB = 1024
+"""Address-space limit of the student process; NumPy needs about 300 MiB."""
+
+DEFAULT_FILE_SIZE_MIB = 16
+"""Largest file the student process may write."""
+
+DEFAULT_PROCESSES = 64
+"""Process limit for the student's user; not enforced for root."""
+
+OUTPUT_HEAD = 8_000
+OUTPUT_TAIL = 4_000
+MAX_REPLY_BYTES = 32 * 1024 * 1024
+
+# Variables kept from the grader's environment. Everything else (tokens, CI
+# variables, the user's settings) is dropped. OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE are kept because some processors need them for OpenBLAS to
+# compute correct results.
+_KEPT_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
+
+
+class SandboxError(Exception):
+    """The sandbox itself failed: a fault of the grader or its machine."""
+
+
+@dataclasses.dataclass
+class Limits:
+    """Resource limits of one student process."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mib: int = DEFAULT_MEMORY_MIB
+    file_size_mib: int = DEFAULT_FILE_SIZE_MIB
+    processes: int = DEFAULT_PROCESSES
+
+    def cpu_seconds(self, calls: int) -> int:
+        """CPU-time limit of a worker that may serve ``calls`` calls."""
+        return int(self.timeout * calls) + 5
+
+
+class CappedBuffer:
+    """Bytes read from a stream, keeping only the head and the tail."""
+
+    def __init__(self, head: int = OUTPUT_HEAD, tail: int = OUTPUT_TAIL):
+        self._head_limit = head
+        self._tail_limit = tail
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self._head_limit - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            del self.tail[: max(0, len(self.tail) - self._tail_limit)]
+
+    def add_text(self, head: str, tail: str, total) -> None:
+        """Add text already cut to its head and tail elsewhere."""
+        data = (head + tail).encode("utf-8", "replace")
+        dropped = max(0, int(total or 0) - len(head) - len(tail))
+        self.add(data[: len(head.encode("utf-8", "replace"))])
+        self.total += dropped
+        self.add(data[len(head.encode("utf-8", "replace")) :])
+
+    def text(self) -> dict:
+        """Return head, tail and total size as the reply's output fields do."""
+        return {
+            "head": self.head.decode("utf-8", "replace"),
+            "tail": self.tail.decode("utf-8", "replace"),
+            "total": self.total,
+        }
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What happened to one call into the worker."""
+
+    kind: str  # "reply", "timeout", "died" or "invalid"
+    reply: dict | None = None
+    elapsed: float = 0.0
+    status: dict | None = None
+
+
+def _python_path() -> list[str]:
+    """Directories the worker needs on sys.path to import NumPy and friends."""
+    paths = []
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        raise SandboxError(
+            "NumPy is not installed for this Python; install the grader with "
+            "'pip install -e .' first."
+        )
+    paths.append(str(Path(spec.origin).parent.parent))
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")) and entry not in paths:
+            paths.append(entry)
+    return paths
+
+
+def _environment(home: str) -> dict[str, str]:
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for name in _KEPT_VARIABLES:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+class Sandbox:
+    """A zygote process that forks one limited worker per submission run."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self._home = tempfile.mkdtemp(prefix="grade-")
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = {"path": _python_path(), "control_fd": child.fileno()}
+        command = [
+            sys.executable,
+            "-I",
+            "-S",
+            "-B",
+            "-X",
+            "utf8",
+            str(WORKER_SCRIPT),
+            json.dumps(config),
+        ]
+        try:
+            self._process = subprocess.Popen(
+                command,
+                pass_fds=(child.fileno(),),
+                env=_environment(self._home),
+                cwd=self._home,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as error:
+            raise SandboxError(f"could not start the sandbox process: {error}") from error
+        finally:
+            child.close()
+        self._control = parent
+        self._ready = False
+
+    def _wait_ready(self) -> None:
+        if self._ready:
+            return
+        self._control.settimeout(60)
+        try:
+            message = self._control.recv(65536)
+        except OSError:
+            message = b""
+        if not message:
+            detail = self._process.stderr.read().decode("utf-8", "replace")[-2000:]
+            raise SandboxError(
+                "the sandbox process failed to start"
+                + (f": {detail.strip()}" if detail.strip() else "")
+            )
+        self._control.settimeout(None)
+        self._ready = True
+
+    def _request(self, message: dict, fds: list[int] | None = None) -> dict:
+        self._wait_ready()
+        data = json.dumps(message).encode()
+        try:
+            if fds:
+                socket.send_fds(self._control, [data], fds)
+            else:
+                self._control.sendall(data)
+            reply = self._control.recv(65536)
+        except OSError as error:
+            raise SandboxError(f"lost contact with the sandbox process: {error}") from error
+        if not reply:
+            raise SandboxError("the sandbox process ended unexpectedly")
+        return json.loads(reply)
+
+    def start_worker(self, files: dict[str, bytes], calls: int) -> Worker:
+        """Fork a worker in a fresh directory holding ``files``."""
+        workdir = tempfile.mkdtemp(prefix="run-", dir=self._home)
+        for name, content in files.items():
+            Path(workdir, name).write_bytes(content)
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        limits = {
+            "cpu_seconds": self.limits.cpu_seconds(calls),
+            "memory_mib": self.limits.memory_mib,
+            "file_size_mib": self.limits.file_size_mib,
+            "processes": self.limits.processes,
+        }
+        child_fds = [request_r, reply_w, out_w, err_w]
+        try:
+            answer = self._request(
+                {"op": "spawn", "workdir": workdir, "limits": limits}, child_fds
+            )
+        finally:
+            for fd in child_fds:
+                os.close(fd)
+        return Worker(self, answer["pid"], workdir, request_w, reply_r, out_r, err_r)
+
+    def kill(self, pid: int) -> dict:
+        return self._request({"op": "kill", "pid": pid})["status"]
+
+    def close(self) -> None:
+        """Stop the zygote; it kills whatever student processes remain."""
+        try:
+            self._control.close()
+        finally:
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stderr:
+                self._process.stderr.close()
+            shutil.rmtree(self._home, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class Worker:
+    """One student process: send a request, wait for its reply or its end."""
+
+    def __init__(self, sandbox, pid, workdir, request_w, reply_r, out_r, err_r):
+        self._sandbox = sandbox
+        self.pid = pid
+        self.workdir = workdir
+        self._request_w = request_w
+        self._reply_r = reply_r
+        self._streams = {out_r: CappedBuffer(), err_r: CappedBuffer()}
+        self.stdout = self._streams[out_r]
+        self.stderr = self._streams[err_r]
+        self._pending = bytearray()
+        self.status: dict | None = None
+        self.alive = True
+
+    def call(self, request: dict, timeout: float) -> Outcome:
+        """Send one request and wait at most ``timeout`` seconds for the reply."""
+        start = time.monotonic()
+        if not self.alive:
+            return Outcome("died", status=self.status)
+        try:
+            os.write(self._request_w, json.dumps(request).encode() + b"\n")
+        except (BrokenPipeError, OSError):
+            self.close()
+            return Outcome("died", elapsed=0.0, status=self.status)
+        deadline = start + timeout
+        selector = selectors.DefaultSelector()
+        selector.register(self._reply_r, selectors.EVENT_READ)
+        for fd in self._streams:
+            selector.register(fd, selectors.EVENT_READ)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.close()
+                    return Outcome("timeout", elapsed=timeout, status=self.status)
+                for key, _ in selector.select(remaining):
+                    data = os.read(key.fd, 65536)
+                    if key.fd != self._reply_r:
+                        if data:
+                            self._streams[key.fd].add(data)
+                        else:
+                            selector.unregister(key.fd)
+                        continue
+                    if not data:
+                        self.close()
+                        elapsed = time.monotonic() - start
+                        return Outcome("died", elapsed=elapsed, status=self.status)
+                    self._pending += data
+                    if len(self._pending) > MAX_REPLY_BYTES:
+                        self.close()
+                        return Outcome("invalid", elapsed=time.monotonic() - start)
+                    if b"\n" in self._pending:
+                        line, _, rest = bytes(self._pending).partition(b"\n")
+                        self._pending = bytearray(rest)
+                        elapsed = time.monotonic() - start
+                        try:
+                            reply = json.loads(line)
+                        except ValueError:
+                            self.close()
+                            return Outcome("invalid", elapsed=elapsed)
+                        if not isinstance(reply, dict):
+                            self.close()
+                            return Outcome("invalid", elapsed=elapsed)
+                        return Outcome("reply", reply=reply, elapsed=elapsed)
+        finally:
+            selector.close()
+
+    def close(self) -> None:
+        """Kill the worker and everything it started, then drain its output."""
+        if not self.alive:
+            return
+        self.alive = False
+        self.status = self._sandbox.kill(self.pid)
+        for fd, buffer in self._streams.items():
+            os.set_blocking(fd, False)
+            try:
+                while True:
+                    data = os.read(fd, 65536)
+                    if not data:
+                        break
+                    buffer.add(data)
+            except (BlockingIOError, OSError):
+                pass
+        for fd in (self._request_w, self._reply_r, *self._streams):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
