@@ -1,18 +1,34 @@
 """The ``grade`` command: parse options, grade, print, write, exit.
 
-Only this module turns errors into messages and exit codes. It starts the
-sandbox before importing NumPy and the checks, so that the student process's
-start-up overlaps with the grader's own.
+Only this module turns errors into messages and exit codes. For one file it
+starts the sandbox before importing NumPy and the checks, so that the student
+process's start-up overlaps with the grader's own.
+
+Usage::
+
+    grade SUBMISSION [options]          one .py or .ipynb file
+    grade PATH [PATH ...] [options]     several files or folders (batch mode)
+    grade gradescope OUT.zip            build a Gradescope autograder bundle
+    grade release DIR                   write the files students receive
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from grader.result import ExitCode
-from grader.sandbox import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, Limits, Sandbox, SandboxError
+from grader.sandbox import (
+    DEFAULT_MEMORY_MIB,
+    DEFAULT_TIMEOUT,
+    Limits,
+    Sandbox,
+    SandboxError,
+)
+
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
 
 
 def _positive(text: str) -> float:
@@ -25,22 +41,74 @@ def _positive(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = _positive(text)
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grade",
-        description="Grade submissions of the perceptron exercise (.py or .ipynb).",
+        description=(
+            "Grade submissions of the perceptron exercise (.py files or .ipynb "
+            "notebooks). Other commands: 'grade gradescope OUT.zip' builds a "
+            "Gradescope bundle, 'grade release DIR' writes the student release."
+        ),
     )
-    parser.add_argument("submission", help="the student's .py file or .ipynb notebook")
-    parser.add_argument("--json", metavar="RESULTS", help="write Gradescope's results.json to this path")
     parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a submission file, or several files and folders (searched recursively)",
+    )
+    output = parser.add_argument_group("outputs")
+    output.add_argument(
+        "--json",
+        metavar="RESULTS",
+        help="write Gradescope's results.json for one submission to this path",
+    )
+    output.add_argument(
+        "--json-dir",
+        metavar="DIR",
+        help="write one results.json per submission into this folder",
+    )
+    output.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write a gradebook: one row per submission",
+    )
+    output.add_argument(
+        "--junit",
+        metavar="FILE",
+        help="write JUnit XML, one test case per check",
+    )
+    output.add_argument(
+        "--github",
+        action="store_true",
+        help="in GitHub Actions: write the job summary and annotate the file",
+    )
+    output.add_argument(
+        "--lang",
+        choices=("en", "it"),
+        default=None,
+        help="language of the feedback (default: from the locale, else en)",
+    )
+    limits = parser.add_argument_group("limits")
+    limits.add_argument(
         "--timeout",
         type=_positive,
         default=DEFAULT_TIMEOUT,
-        help=f"seconds each call into student code may take (default {DEFAULT_TIMEOUT:g})",
+        metavar="SECONDS",
+        help=(
+            "seconds each call into student code may take: loading the file, "
+            f"each backward() probe, each fit() run (default {DEFAULT_TIMEOUT:g})"
+        ),
     )
-    parser.add_argument(
+    limits.add_argument(
         "--memory",
-        type=_positive,
+        type=_positive_int,
         default=DEFAULT_MEMORY_MIB,
         metavar="MIB",
         help=f"memory limit of the student process in MiB (default {DEFAULT_MEMORY_MIB})",
@@ -51,53 +119,94 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="seed of the probe points (default: $GRADER_SEED, else 0)",
     )
-    parser.add_argument("--lang", choices=("en", "it"), default=None, help="language of the report (default: from the locale)")
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="submissions graded in parallel in batch mode (default: every core)",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="do not show the progress bar in batch mode",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "gradescope" and not Path("gradescope").exists():
+        from grader.gradescope import main as gradescope_main
+
+        return gradescope_main(argv[1:])
+    if argv and argv[0] == "release" and not Path("release").exists():
+        from grader.release import main as release_main
+
+        return release_main(argv[1:])
+
     parser = build_parser()
     options = parser.parse_args(argv)
-    path = Path(options.submission)
-    if not path.exists():
-        print(f"grade: {path} was not found; give the path of a .py or .ipynb file.", file=sys.stderr)
-        return ExitCode.GRADER_ERROR
-    if path.is_dir():
-        print(f"grade: {path} is a directory; give the path of a .py or .ipynb file.", file=sys.stderr)
-        return ExitCode.GRADER_ERROR
+    paths = [Path(p) for p in options.paths]
+    for path in paths:
+        if not path.exists():
+            return _usage_error(f"{path} was not found; give .py or .ipynb files or folders.")
+    single = len(paths) == 1 and paths[0].is_file()
+    if not single:
+        if options.json:
+            return _usage_error("--json takes one submission; use --json-dir for several.")
+        from grader.batch import run_batch
 
-    limits = Limits(timeout=options.timeout, memory_mib=int(options.memory))
+        return run_batch(paths, options)
+    if paths[0].suffix.lower() not in SUBMISSION_SUFFIXES:
+        return _usage_error(f"{paths[0]} is neither a .py file nor a .ipynb notebook.")
+    return _grade_single(options, paths[0])
+
+
+def _usage_error(text: str) -> int:
+    print(f"grade: {text}", file=sys.stderr)
+    return ExitCode.GRADER_ERROR
+
+
+def _grade_single(options, path: Path) -> int:
+    limits = Limits(timeout=options.timeout, memory_mib=options.memory)
     try:
         sandbox = Sandbox(limits)
     except SandboxError as error:
         return _grader_failed(options, path, str(error))
     try:
-        return _grade_one(options, path, sandbox)
+        from grader.grading import grade
+
+        result = grade(path, sandbox=sandbox, seed=options.seed)
     except SandboxError as error:
         return _grader_failed(options, path, str(error))
     finally:
         sandbox.close()
+    return publish([result], options)
 
 
-def _grade_one(options, path: Path, sandbox: Sandbox) -> int:
+def publish(results, options) -> int:
+    """Print the report of one submission and write the requested files."""
     from grader.formats import write_results_json
-    from grader.grading import grade
     from grader.messages import detect_language
     from grader.report import render_report
 
     language = detect_language(options.lang)
-    result = grade(path, sandbox=sandbox, seed=options.seed, timeout=options.timeout)
-    colour = sys.stdout.isatty() and not _no_colour()
-    sys.stdout.write(render_report(result, language, colour=colour))
-    if options.json:
-        write_results_json(result, options.json, language)
-    return result.exit_code
+    if len(results) == 1:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(render_report(results[0], language, colour=colour))
+        if options.json:
+            write_results_json(results[0], options.json, language)
+    if options.junit:
+        from grader.junit import write_junit
 
+        write_junit(results, options.junit, language)
+    if options.github:
+        from grader.github import publish_github
 
-def _no_colour() -> bool:
-    import os
-
-    return "NO_COLOR" in os.environ
+        publish_github(results, language)
+    worst = max(int(result.exit_code) for result in results)
+    return ExitCode(worst)
 
 
 def _grader_failed(options, path: Path, detail: str) -> int:
@@ -108,7 +217,7 @@ def _grader_failed(options, path: Path, detail: str) -> int:
         from grader.result import GradeResult, Message
 
         result = GradeResult(submission=str(path), seed=options.seed or 0)
-        result.error = Message("raised", {"type": "SandboxError", "message": detail, "method": "load"})
+        result.error = Message("grader_fault", {"detail": detail})
         write_results_json(result, options.json)
     return ExitCode.GRADER_ERROR
 

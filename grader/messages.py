@@ -240,6 +240,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The submission could not be graded because of a fault in the grader: "
         "{detail}",
     },
+    "grader_fault": {"en": "{detail}"},
     "report_curve": {"en": "Loss per epoch at learning rate 0.01 (expected, yours)"},
 }
 
@@ -285,6 +286,8 @@ def _derived(message: Message, language: str) -> dict:
     params = message.params
     derived = {}
     method = params.get("method")
+    if message.key.startswith("where_") or message.key == "at_line":
+        return derived
     if method == "load":
         derived["where"] = render(Message("where_load"), language)
     elif method:

@@ -1,0 +1,52 @@
+import numpy as np
+import utils
+
+
+class Layer:
+    def __init__(self, n_inputs, n_neurons, activation_function):
+        self.weights = np.random.uniform(-1, 1, (n_neurons, n_inputs))
+        self.biases = np.zeros((n_neurons, 1))
+        self.activation = activation_function
+        self.inputs = None
+        self.outputs = None
+
+    def forward(self, inputs):
+        self.inputs = np.array(inputs, dtype=float).reshape(-1, 1)
+        self.outputs = self.weights @ self.inputs + self.biases
+        return self.activation(self.outputs)
+
+    def backward(self, da, learning_rate):
+        dz = da * self.activation.derivative(self.outputs)
+        dW = dz @ self.inputs.T
+        db = dz
+        da_prev = self.weights.T @ dz
+        self.weights -= dW
+        self.biases -= db
+        return da_prev
+
+
+class Perceptron:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def forward(self, inputs):
+        for layer in self.layers:
+            inputs = layer.forward(inputs)
+        return inputs
+
+    def fit(self, training_data, labels, epochs, learning_rate):
+        for epoch in range(epochs):
+            total = 0.0
+            for x, y in zip(training_data, labels):
+                y_hat = self.forward(x)
+                total += (-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))).item()
+                da = (y_hat - y) / (y_hat * (1 - y_hat))
+                for layer in self.layers[::-1]:
+                    da = layer.backward(da, learning_rate)
+            average_loss = total / len(training_data)
+            print(f"Loss at epoch {epoch + 1}: {average_loss:.3f}")
+
+
+if __name__ == "__main__":
+    net = Perceptron([Layer(2, 6, utils.relu), Layer(6, 6, utils.relu), Layer(6, 1, utils.sigmoid)])
+    net.fit(utils.X_train, utils.y_train, 30, 0.01)
