@@ -49,7 +49,7 @@ class Layer:
         return da_prev
 
 
-class Perceptron:
+class NeuralNetwork:
     """A stack of layers trained by per-example SGD on binary cross-entropy."""
 
     def __init__(self, layers):
