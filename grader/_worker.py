@@ -706,6 +706,9 @@ def main():
         _zygote(control)
     except KeyboardInterrupt:
         pass
+    # Every worker is dead and reaped by now; skip the interpreter's slow
+    # shutdown.
+    os._exit(0)
 
 
 if __name__ == "__main__":

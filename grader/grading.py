@@ -78,38 +78,91 @@ class StudentRun:
         self.notes: set[str] = set()
         self._captured = {"stdout": CappedBuffer(), "stderr": CappedBuffer()}
 
-    def _start(self) -> Outcome:
+    def _send_load(self) -> None:
         files = {"submission.py": self._submission.source_bytes(), "utils.py": self._utils}
         self._worker = self._sandbox.start_worker(files, self._calls)
-        request = {
-            "op": "load",
-            "cells": [
-                {"source": c.source, "filename": c.filename, "label": c.label}
-                for c in self._submission.cells
-            ],
-            "stop_on_error": not self._submission.is_notebook,
-        }
-        outcome = self._worker.call(request, self._timeout)
+        self._worker.send(
+            {
+                "op": "load",
+                "cells": [
+                    {"source": c.source, "filename": c.filename, "label": c.label}
+                    for c in self._submission.cells
+                ],
+                "stop_on_error": not self._submission.is_notebook,
+            }
+        )
+
+    def _receive_load(self) -> Outcome:
+        outcome = self._worker.receive(self._timeout)
         self._collect_notes(outcome, keep_output=self.load_outcome is None)
         return outcome
 
-    def load(self) -> Outcome:
-        self.load_outcome = self._start()
+    def begin_load(self) -> None:
+        """Start the worker and send it the submission to run."""
+        self._send_load()
+
+    def finish_load(self) -> Outcome:
+        """Wait for the submission's top-level code to finish."""
+        self.load_outcome = self._receive_load()
         return self.load_outcome
 
-    def call(self, kind: str, request: dict) -> Outcome:
-        if kind in self._failed_kinds:
-            return self._failed_kinds[kind]
-        if self._worker is None or not self._worker.alive:
-            outcome = self._start()
-            if outcome.kind != "reply" or outcome.reply.get("cell_errors") and not self._submission.is_notebook:
-                self._failed_kinds[kind] = outcome
-                return outcome
-        outcome = self._worker.call(request, self._timeout)
-        self._collect_notes(outcome)
+    def _restart(self) -> Outcome | None:
+        """Start a new worker after the last one ended; None when it loaded."""
+        self._send_load()
+        outcome = self._receive_load()
         if outcome.kind != "reply":
-            self._failed_kinds[kind] = outcome
-        return outcome
+            return outcome
+        errors = outcome.reply.get("cell_errors")
+        if errors and not self._submission.is_notebook:
+            return outcome
+        return None
+
+    def call_all(self, items: list[tuple[str, dict]], prepare=None) -> list[Outcome]:
+        """Send every request at once, then collect the replies in order.
+
+        ``prepare`` runs while the worker works on the first requests. After
+        a time-out or a crash, the worker is restarted for the requests left.
+        """
+        outcomes: list[Outcome | None] = [None] * len(items)
+        pending = list(range(len(items)))
+        while pending:
+            todo = []
+            for index in pending:
+                kind = items[index][0]
+                if kind in self._failed_kinds:
+                    outcomes[index] = self._failed_kinds[kind]
+                else:
+                    todo.append(index)
+            if not todo:
+                break
+            if not self._worker.alive:
+                failure = self._restart()
+                if failure is not None:
+                    for index in todo:
+                        self._failed_kinds.setdefault(items[index][0], failure)
+                        outcomes[index] = failure
+                    break
+            for index in todo:
+                request = items[index][1]
+                if callable(request):
+                    request = items[index] = (items[index][0], request())
+                    request = request[1]
+                self._worker.send(request)
+            if prepare is not None:
+                prepare()
+                prepare = None
+            pending = []
+            for position, index in enumerate(todo):
+                outcome = self._worker.receive(self._timeout)
+                self._collect_notes(outcome)
+                outcomes[index] = outcome
+                if outcome.kind != "reply":
+                    self._failed_kinds[items[index][0]] = outcome
+                    pending = todo[position + 1 :]
+                    break
+        if prepare is not None:
+            prepare()
+        return outcomes
 
     def _collect_notes(self, outcome: Outcome, keep_output: bool = False) -> None:
         """Collect the notes of a reply, and its output when it is the first load.
@@ -180,6 +233,41 @@ def _method_lines(outcome: Outcome | None) -> dict[str, tuple[int | None, str | 
     return lines
 
 
+def _run_checks(result, run, plan, timeout, load_outcome) -> None:
+    def falls_request() -> dict:
+        X_train, y_train = load_training_data()
+        plan.loss_falls = probes.make_falls_probe(plan.seed, X_train, y_train)
+        return plan.loss_falls.request()
+
+    items = [("backward", p.request()) for p in plan.backward]
+    items += [("fit", p.request()) for p in plan.one_step]
+    items += [("fit", p.request()) for p in (plan.replay, plan.loss_report)]
+    items.append(("fit", falls_request))
+    outcomes = run.call_all(items, prepare=lambda: checks.prepare(plan))
+    count = len(plan.backward)
+    steps = len(plan.one_step)
+    backward_outcomes = outcomes[:count]
+    fit_outcomes = {
+        "one_step": outcomes[count : count + steps],
+        "replay": [outcomes[count + steps]],
+        "loss_report": [outcomes[count + steps + 1]],
+        "loss_falls": [outcomes[count + steps + 2]],
+    }
+    backward_results = checks.evaluate_backward(plan.backward, backward_outcomes, timeout)
+    fit_results, curves = checks.evaluate_fit(plan, fit_outcomes, timeout)
+    result.checks += backward_results + fit_results
+    result.curves = curves
+    lines = _method_lines(load_outcome)
+    for check in result.checks:
+        method = "Layer.backward" if check.name.startswith("backward") else "Perceptron.fit"
+        if check.status == FAILED and check.line is None and method in lines:
+            check.line, check.cell = lines[method]
+    if any(c.status == FAILED for c in backward_results):
+        for check in fit_results:
+            if check.status == FAILED:
+                check.feedback.append(Message("fit_after_backward"))
+
+
 def grade(path: str | Path, *, sandbox: Sandbox, seed: int | None = None, timeout: float | None = None) -> GradeResult:
     """Grade the submission at ``path``; never raises for a broken submission."""
     start = time.monotonic()
@@ -195,38 +283,20 @@ def grade(path: str | Path, *, sandbox: Sandbox, seed: int | None = None, timeou
         return result
     result.notes += submission.notes
 
-    X_train, y_train = load_training_data()
-    plan = probes.make_plan(seed, X_train, y_train)
-    requests = 1 + len(plan.backward) + len(plan.one_step) + 3
+    requests = 1 + probes.REQUESTS
     run = StudentRun(sandbox, submission, timeout, requests)
     try:
-        load_outcome = run.load()
+        run.begin_load()
+        X_train, y_train = load_training_data()
+        plan = probes.make_plan(seed, X_train, y_train, falls=False)
+        load_outcome = run.finish_load()
         load_check, load_notes = _load_check(load_outcome, submission, timeout)
         result.checks.append(load_check)
         result.notes += load_notes
         if load_check.status != PASSED:
             result.checks += checks.not_run([n for n in CHECKS if n != "load"], Message("depends_on_load"))
         else:
-            backward_outcomes = [run.call("backward", p.request()) for p in plan.backward]
-            fit_outcomes = {
-                "one_step": [run.call("fit", p.request()) for p in plan.one_step],
-                "replay": [run.call("fit", plan.replay.request())],
-                "loss_report": [run.call("fit", plan.loss_report.request())],
-                "loss_falls": [run.call("fit", plan.loss_falls.request())],
-            }
-            backward_results = checks.evaluate_backward(plan.backward, backward_outcomes, timeout)
-            fit_results, curves = checks.evaluate_fit(plan, fit_outcomes, timeout)
-            result.checks += backward_results + fit_results
-            result.curves = curves
-            lines = _method_lines(load_outcome)
-            for check in result.checks:
-                method = "Layer.backward" if check.name.startswith("backward") else "Perceptron.fit"
-                if check.status == FAILED and check.line is None and method in lines:
-                    check.line, check.cell = lines[method]
-            if any(c.status == FAILED for c in backward_results):
-                for check in fit_results:
-                    if check.status == FAILED:
-                        check.feedback.append(Message("fit_after_backward"))
+            _run_checks(result, run, plan, timeout, load_outcome)
     finally:
         run.close()
     result.notes += [Message(f"note_{key}") for key in sorted(run.notes)]

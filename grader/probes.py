@@ -30,6 +30,10 @@ FALLS_MIN_DROP = 0.0015
 accepts, so that rounding to 3 decimals cannot make a correct curve tie."""
 
 
+REQUESTS = 3 + 2 + 3
+"""Requests a grading run sends after loading: backward probes, then fit."""
+
+
 @dataclasses.dataclass
 class Call:
     x: np.ndarray  # shape (n_inputs,), like a row of the training data
@@ -73,6 +77,10 @@ class FitProbe:
     y: np.ndarray
     epochs: int
     lr: float
+    expected_params: list | None = None
+    """The parameters a correct fit() leaves, once computed."""
+    expected_averages: list[float] | None = None
+    """The average loss of each epoch of a correct fit(), once computed."""
 
     def request(self) -> dict:
         return {
@@ -101,7 +109,7 @@ class Plan:
     one_step: list[FitProbe]
     replay: FitProbe
     loss_report: FitProbe
-    loss_falls: FitProbe
+    loss_falls: FitProbe | None
 
 
 def _away_from_zero(rng, low, high, margin, shape):
@@ -196,20 +204,37 @@ def _falls_probe(rng, X, y) -> FitProbe:
     best = None
     for _ in range(50):
         params, names = _network(rng, EXERCISE_LAYERS)
-        _, averages = reference.train(
+        final, averages = reference.train(
             params, names, X, y, FALLS_EPOCHS, FALLS_LEARNING_RATE
         )
         drop = min(a - b for a, b in zip(averages, averages[1:]))
         if best is None or drop > best[0]:
-            best = (drop, params, names)
+            best = (drop, params, names, final, averages)
         if drop >= FALLS_MIN_DROP:
             break
-    _, params, names = best
-    return FitProbe(names, params, X, y, FALLS_EPOCHS, FALLS_LEARNING_RATE)
+    _, params, names, final, averages = best
+    probe = FitProbe(names, params, X, y, FALLS_EPOCHS, FALLS_LEARNING_RATE)
+    probe.expected_params, probe.expected_averages = final, averages
+    return probe
 
 
-def make_plan(seed: int, X_train: np.ndarray, y_train: np.ndarray) -> Plan:
-    """Draw every probe of a grading run from ``seed``."""
+def make_falls_probe(seed: int, X_train, y_train) -> FitProbe:
+    """Draw the loss_falls probe, whose choice needs the trusted training.
+
+    It has a random generator of its own, so that the grader can draw it
+    while the worker already runs the other probes.
+    """
+    X = np.asarray(X_train, dtype=np.float64)
+    y = np.asarray(y_train, dtype=np.float64).reshape(-1)
+    return _falls_probe(np.random.default_rng([seed, 1]), X, y)
+
+
+def make_plan(seed: int, X_train: np.ndarray, y_train: np.ndarray, falls=True) -> Plan:
+    """Draw every probe of a grading run from ``seed``.
+
+    With ``falls=False`` the loss_falls probe is left as None, to be drawn
+    later by ``make_falls_probe``.
+    """
     rng = np.random.default_rng(seed)
     backward = [
         _backward_probe(rng, "relu", 3, 5),
@@ -222,10 +247,12 @@ def make_plan(seed: int, X_train: np.ndarray, y_train: np.ndarray) -> Plan:
     ]
     X = np.asarray(X_train, dtype=np.float64)
     y = np.asarray(y_train, dtype=np.float64).reshape(-1)
-    order = rng.permutation(len(X))[:12]
+    order = rng.permutation(len(X))
     params, names = _network(rng, EXERCISE_LAYERS)
-    replay = FitProbe(names, params, X[order], y[order], 3, 0.2)
+    replay = FitProbe(names, params, X[order[:12]], y[order[:12]], 3, 0.2)
     params, names = _network(rng, EXERCISE_LAYERS)
-    loss_report = FitProbe(names, params, X, y, 3, 0.0)
-    loss_falls = _falls_probe(rng, X, y)
+    # 15 examples, so that dividing by a wrong count cannot go unnoticed.
+    report_rows = order[12:27]
+    loss_report = FitProbe(names, params, X[report_rows], y[report_rows], 3, 0.0)
+    loss_falls = make_falls_probe(seed, X_train, y_train) if falls else None
     return Plan(seed, backward, one_step, replay, loss_report, loss_falls)

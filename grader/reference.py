@@ -11,6 +11,8 @@ per layer ("relu", "sigmoid" or "tanh").
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -21,7 +23,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(0.0, z)
+    return np.maximum(z, 0.0)
 
 
 def _relu_derivative(z: np.ndarray) -> np.ndarray:
@@ -92,23 +94,34 @@ def example_loss(params, names, x, y) -> float:
     return bce_from_logit(float(z[0, 0]), float(y))
 
 
-def sgd_step(params, names, x, y, learning_rate) -> list:
-    """Return the parameters after one SGD step on example (x, y).
+def _scalar_sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
-    The gradients are the analytic ones of the exercise: at the output
-    dL/dz = y_hat - y, then dz = da * f'(z) in every other layer.
+
+def sgd_step(params, names, x, y, learning_rate) -> tuple[list, float]:
+    """Take one SGD step on example (x, y).
+
+    Returns the new parameters and the example's loss before the step. The
+    gradients are the analytic ones of the exercise: at the output,
+    da * f'(z) = (y_hat - y) / (y_hat (1 - y_hat)) * y_hat (1 - y_hat), which
+    is y_hat - y; in every other layer dz = da * f'(z).
     """
     z_out, cache = forward(params, names, x)
-    y_hat = sigmoid(z_out)
-    da = (y_hat - y) / (y_hat * (1.0 - y_hat))
+    logit = float(z_out[0, 0])
+    loss = bce_from_logit(logit, float(y))
+    dz = np.array([[_scalar_sigmoid(logit) - float(y)]])
     new_params = list(params)
     for index in range(len(params) - 1, -1, -1):
         W, b = params[index]
         inputs, z = cache[index]
-        dz = da * derivative(names[index], z)
+        if index < len(params) - 1:
+            dz = da * derivative(names[index], z)
         da = W.T @ dz
         new_params[index] = (W - learning_rate * (dz @ inputs.T), b - learning_rate * dz)
-    return new_params
+    return new_params, loss
 
 
 def train(params, names, X, y, epochs, learning_rate) -> tuple[list, list[float]]:
@@ -117,12 +130,16 @@ def train(params, names, X, y, epochs, learning_rate) -> tuple[list, list[float]
     Returns the final parameters and the average loss of each epoch, where
     each example's loss is taken before its own update, as ``fit`` does.
     """
+    rows = [np.asarray(row, dtype=float).reshape(-1, 1) for row in X]
+    if learning_rate == 0:
+        # Nothing changes, so every epoch has the same average.
+        losses = [example_loss(params, names, x, label) for x, label in zip(rows, y)]
+        return params, [sum(losses) / len(rows)] * epochs
     averages = []
     for _ in range(epochs):
         total = 0.0
-        for row, label in zip(X, y):
-            x = np.asarray(row, dtype=float).reshape(-1, 1)
-            total += example_loss(params, names, x, label)
-            params = sgd_step(params, names, x, label, learning_rate)
-        averages.append(total / len(X))
+        for x, label in zip(rows, y):
+            params, loss = sgd_step(params, names, x, label, learning_rate)
+            total += loss
+        averages.append(total / len(rows))
     return params, averages

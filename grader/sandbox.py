@@ -251,7 +251,7 @@ class Sandbox:
             self._control.close()
         finally:
             try:
-                self._process.wait(timeout=10)
+                self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
@@ -267,43 +267,83 @@ class Sandbox:
 
 
 class Worker:
-    """One student process: send a request, wait for its reply or its end."""
+    """One student process: queue requests, then wait for each reply in turn.
+
+    Requests can be sent ahead of their replies, so that the worker runs the
+    student's code while the grader computes the expected answers. Each reply
+    must arrive within its own time limit, counted from the moment the worker
+    could start on it: the later of its sending and the previous reply.
+    """
 
     def __init__(self, sandbox, pid, workdir, request_w, reply_r, out_r, err_r):
         self._sandbox = sandbox
         self.pid = pid
         self.workdir = workdir
         self._request_w = request_w
+        os.set_blocking(request_w, False)
         self._reply_r = reply_r
         self._streams = {out_r: CappedBuffer(), err_r: CappedBuffer()}
         self.stdout = self._streams[out_r]
         self.stderr = self._streams[err_r]
         self._pending = bytearray()
+        self._outbox = bytearray()
+        self._sent_times: list[float] = []
+        self._last_reply = 0.0
         self.status: dict | None = None
         self.alive = True
 
     def call(self, request: dict, timeout: float) -> Outcome:
         """Send one request and wait at most ``timeout`` seconds for the reply."""
-        start = time.monotonic()
+        self.send(request)
+        return self.receive(timeout)
+
+    def send(self, request: dict) -> None:
+        """Queue a request; it is written as the worker's pipe takes it."""
+        self._outbox += json.dumps(request).encode() + b"\n"
+        self._sent_times.append(time.monotonic())
+        self._flush()
+
+    def _flush(self) -> None:
+        while self._outbox and self.alive:
+            try:
+                written = os.write(self._request_w, self._outbox)
+            except BlockingIOError:
+                return
+            except OSError:
+                self._outbox.clear()
+                return
+            del self._outbox[:written]
+
+    def receive(self, timeout: float) -> Outcome:
+        """Wait for the reply to the oldest request that has none yet."""
         if not self.alive:
             return Outcome("died", status=self.status)
-        try:
-            os.write(self._request_w, json.dumps(request).encode() + b"\n")
-        except (BrokenPipeError, OSError):
-            self.close()
-            return Outcome("died", elapsed=0.0, status=self.status)
+        sent = self._sent_times.pop(0) if self._sent_times else time.monotonic()
+        start = max(sent, self._last_reply)
         deadline = start + timeout
         selector = selectors.DefaultSelector()
         selector.register(self._reply_r, selectors.EVENT_READ)
         for fd in self._streams:
             selector.register(fd, selectors.EVENT_READ)
+        if self._outbox:
+            selector.register(self._request_w, selectors.EVENT_WRITE)
         try:
             while True:
+                line = self._take_line()
+                if line is not None:
+                    now = time.monotonic()
+                    self._last_reply = now
+                    return self._parse(line, now - start)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self.close()
                     return Outcome("timeout", elapsed=timeout, status=self.status)
                 for key, _ in selector.select(remaining):
+                    if key.fd == self._request_w:
+                        self._flush()
+                        if not self._outbox:
+                            selector.unregister(key.fd)
+                        continue
                     data = os.read(key.fd, 65536)
                     if key.fd != self._reply_r:
                         if data:
@@ -319,21 +359,27 @@ class Worker:
                     if len(self._pending) > MAX_REPLY_BYTES:
                         self.close()
                         return Outcome("invalid", elapsed=time.monotonic() - start)
-                    if b"\n" in self._pending:
-                        line, _, rest = bytes(self._pending).partition(b"\n")
-                        self._pending = bytearray(rest)
-                        elapsed = time.monotonic() - start
-                        try:
-                            reply = json.loads(line)
-                        except ValueError:
-                            self.close()
-                            return Outcome("invalid", elapsed=elapsed)
-                        if not isinstance(reply, dict):
-                            self.close()
-                            return Outcome("invalid", elapsed=elapsed)
-                        return Outcome("reply", reply=reply, elapsed=elapsed)
         finally:
             selector.close()
+
+    def _take_line(self) -> bytes | None:
+        index = self._pending.find(b"\n")
+        if index < 0:
+            return None
+        line = bytes(self._pending[:index])
+        del self._pending[: index + 1]
+        return line
+
+    def _parse(self, line: bytes, elapsed: float) -> Outcome:
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            self.close()
+            return Outcome("invalid", elapsed=elapsed)
+        if not isinstance(reply, dict):
+            self.close()
+            return Outcome("invalid", elapsed=elapsed)
+        return Outcome("reply", reply=reply, elapsed=elapsed)
 
     def close(self) -> None:
         """Kill the worker and everything it started, then drain its output."""
