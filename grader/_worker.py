@@ -42,6 +42,17 @@ _STREAM_HEAD = 16_000
 _STREAM_TAIL = 8_000
 _MAX_EPOCH_LINES = 5_000
 _MAX_LINE = 300
+_MAX_OUTPUT = 5 * 1024 * 1024
+"""Characters one call may print before it is stopped; a real fit() prints
+about 25 per epoch."""
+
+
+class OutputLimitExceeded(BaseException):
+    """Raised by print() once a call has printed more than _MAX_OUTPUT.
+
+    It derives from BaseException so that ``except Exception`` in student
+    code does not swallow it.
+    """
 
 
 # --------------------------------------------------------------------------
@@ -63,31 +74,40 @@ class _CappedStream(io.TextIOBase):
         self.total = 0
         self._partial = ""
         self.epoch_lines = []
+        self._scanning = True
 
     def writable(self):
         return True
 
     def write(self, text):
-        if not isinstance(text, str):
+        if type(text) is not str and not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         length = len(text)
+        if self.total > _MAX_OUTPUT:
+            raise OutputLimitExceeded(f"more than {_MAX_OUTPUT} characters printed")
         self.total += length
-        self._scan_lines(text)
+        if self._scanning:
+            self._scan_lines(text)
         if self._head_size < _STREAM_HEAD:
             part = text[: _STREAM_HEAD - self._head_size]
             self._head.append(part)
             self._head_size += len(part)
             text = text[len(part) :]
-        if text:
-            text = text[-_STREAM_TAIL:]
-            self._tail.append(text)
-            self._tail_size += len(text)
-            while self._tail_size - len(self._tail[0]) >= _STREAM_TAIL:
-                self._tail_size -= len(self._tail.pop(0))
+            if not text:
+                return length
+        # Chunks pile up and are cut back to the tail now and then, which
+        # keeps a flood of small writes cheap.
+        self._tail.append(text)
+        self._tail_size += len(text)
+        if self._tail_size > 4 * _STREAM_TAIL:
+            kept = "".join(self._tail)[-_STREAM_TAIL:]
+            self._tail = [kept]
+            self._tail_size = len(kept)
         return length
 
     def _scan_lines(self, text):
         if len(self.epoch_lines) >= _MAX_EPOCH_LINES:
+            self._scanning = False
             return
         if "\n" not in text:
             self._partial = (self._partial + text)[-_MAX_LINE:]

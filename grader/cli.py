@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from grader.result import ExitCode
@@ -151,13 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         if not path.exists():
             return _usage_error(f"{path} was not found; give .py or .ipynb files or folders.")
-    single = len(paths) == 1 and paths[0].is_file()
+    # A gradebook or a folder of results.json is a batch output, even for one file.
+    batch_output = options.csv or options.json_dir
+    single = len(paths) == 1 and paths[0].is_file() and not batch_output
     if not single:
         if options.json:
             return _usage_error("--json takes one submission; use --json-dir for several.")
-        from grader.batch import run_batch
+        from grader.batch import BatchError, run_batch
 
-        return run_batch(paths, options)
+        try:
+            return run_batch(paths, options)
+        except BatchError as error:
+            return _usage_error(str(error))
     if paths[0].suffix.lower() not in SUBMISSION_SUFFIXES:
         return _usage_error(f"{paths[0]} is neither a .py file nor a .ipynb notebook.")
     return _grade_single(options, paths[0])
@@ -180,6 +186,9 @@ def _grade_single(options, path: Path) -> int:
         result = grade(path, sandbox=sandbox, seed=options.seed)
     except SandboxError as error:
         return _grader_failed(options, path, str(error))
+    except Exception as error:  # noqa: BLE001 - a fault of the grader itself
+        traceback.print_exc()
+        return _grader_failed(options, path, f"{type(error).__name__}: {error}")
     finally:
         sandbox.close()
     return publish([result], options)
@@ -211,7 +220,12 @@ def publish(results, options) -> int:
 
 def _grader_failed(options, path: Path, detail: str) -> int:
     """Report a fault of the grader; still write a results file that says so."""
-    print(f"grade: could not grade {path}: {detail}", file=sys.stderr)
+    print(
+        f"grade: could not grade {path} because of a fault in the grader, not in "
+        f"the submission: {detail}. Run it again; if it fails again, report it "
+        "with this message.",
+        file=sys.stderr,
+    )
     if options.json:
         from grader.formats import write_results_json
         from grader.result import GradeResult, Message

@@ -108,7 +108,7 @@ class CappedBuffer:
 class Outcome:
     """What happened to one call into the worker."""
 
-    kind: str  # "reply", "timeout", "died" or "invalid"
+    kind: str  # "reply", "timeout", "died", "invalid" or "skipped"
     reply: dict | None = None
     elapsed: float = 0.0
     status: dict | None = None
