@@ -54,13 +54,35 @@ def derivative(name: str, z: np.ndarray) -> np.ndarray:
     return ACTIVATIONS[name][1](z)
 
 
-def layer_probe(name: str, W, b, x, da) -> float:
+def layer_probe(name: str, W, b, x, da):
     """Return s = sum(da * f(W x + b)), whose gradients backward must produce.
 
     dS/dW = (da * f'(z)) x^T, dS/db = da * f'(z) and dS/dx = W^T (da * f'(z)),
     which are exactly d_weights, d_biases and da_prev for upstream gradient da.
+    Any one of W, b and x may be a stack of k values, with the stack as the
+    first axis; the result then has shape (k,).
     """
-    return float(np.sum(da * activate(name, W @ x + b)))
+    return np.sum(da * activate(name, W @ x + b), axis=(-2, -1))
+
+
+def network_losses(stack, like, names, x, y):
+    """Losses of one example for a stack of flattened parameter vectors.
+
+    ``stack`` has shape (k, P), each row the parameters of ``like`` (a list of
+    (W, b) pairs) flattened layer by layer, W before b. Returns shape (k,).
+    """
+    a = x
+    offset = 0
+    for (W, b), name in zip(like, names):
+        count = len(stack)
+        W_stack = stack[:, offset : offset + W.size].reshape(count, *W.shape)
+        offset += W.size
+        b_stack = stack[:, offset : offset + b.size].reshape(count, *b.shape)
+        offset += b.size
+        z = W_stack @ a + b_stack
+        a = activate(name, z)
+    logits = z[:, 0, 0]
+    return np.logaddexp(0.0, logits) - y * logits
 
 
 def forward(params, names, x) -> tuple[np.ndarray, list]:

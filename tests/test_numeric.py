@@ -9,7 +9,9 @@ from grader import numeric, reference
 
 def test_central_difference_of_quadratic():
     point = np.array([[1.0, -2.0], [0.5, 3.0]])
-    gradient = numeric.central_difference(lambda p: float(np.sum(p**2)), point)
+    gradient = numeric.central_difference(
+        lambda stack: np.sum(stack**2, axis=(1, 2)), point
+    )
     # The central difference of a quadratic is exact up to round-off.
     np.testing.assert_allclose(gradient, 2 * point, rtol=1e-8)
 
@@ -17,7 +19,7 @@ def test_central_difference_of_quadratic():
 def test_central_difference_leaves_point_unchanged():
     point = np.array([0.3, -0.7])
     copy = point.copy()
-    numeric.central_difference(lambda p: float(np.sum(np.sin(p))), point)
+    numeric.central_difference(lambda stack: np.sum(np.sin(stack), axis=1), point)
     np.testing.assert_array_equal(point, copy)
 
 
@@ -44,6 +46,20 @@ def test_layer_probe_gradients_match_formulas():
     for name in expected:
         # Truncation error h^2 ~ 1e-12 plus round-off ~ 1e-10.
         np.testing.assert_allclose(found[name], expected[name], rtol=1e-7, atol=1e-9)
+
+
+def test_network_losses_match_example_loss():
+    rng = np.random.default_rng(5)
+    params = [
+        (rng.uniform(-1, 1, (4, 2)), rng.uniform(-1, 1, (4, 1))),
+        (rng.uniform(-1, 1, (1, 4)), rng.uniform(-1, 1, (1, 1))),
+    ]
+    names = ["relu", "sigmoid"]
+    x = np.array([[0.3], [-0.8]])
+    flat = np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in params])
+    batch = reference.network_losses(flat[None, :], params, names, x, 1.0)
+    assert batch.shape == (1,)
+    assert abs(batch[0] - reference.example_loss(params, names, x, 1.0)) < 1e-15
 
 
 def test_compare_accepts_float32_rounding():
