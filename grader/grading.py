@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from grader import checks, probes
+from grader import checks, diagnosis, probes
 from grader.result import (
     CHECKS,
     FAILED,
@@ -58,6 +58,22 @@ def load_training_data():
     return module.X_train, module.y_train
 
 
+MAX_WARNINGS = 5
+MAX_WARNING_LENGTH = 200
+
+CALLERS = {"backward": "fit"}
+"""Kinds of calls whose time-out makes the calls of another kind pointless."""
+
+
+RESOURCE_ERRORS = ("MemoryError", "OutputLimitExceeded")
+"""Errors that a submission would repeat, slowly, in every later call."""
+
+
+def _out_of_resources(outcome: Outcome) -> bool:
+    error = (outcome.reply or {}).get("error")
+    return isinstance(error, dict) and error.get("type") in RESOURCE_ERRORS
+
+
 class StudentRun:
     """The calls into one submission, restarting its process when needed.
 
@@ -66,7 +82,9 @@ class StudentRun:
     them keeps grading within a few time limits.
     """
 
-    def __init__(self, sandbox: Sandbox, submission: Submission, timeout: float, calls: int):
+    def __init__(
+        self, sandbox: Sandbox, submission: Submission, timeout: float, calls: int
+    ):
         self._sandbox = sandbox
         self._submission = submission
         self._timeout = timeout
@@ -76,10 +94,14 @@ class StudentRun:
         self._failed_kinds: dict[str, Outcome] = {}
         self.load_outcome: Outcome | None = None
         self.notes: set[str] = set()
+        self.warnings: list[str] = []
         self._captured = {"stdout": CappedBuffer(), "stderr": CappedBuffer()}
 
     def _send_load(self) -> None:
-        files = {"submission.py": self._submission.source_bytes(), "utils.py": self._utils}
+        files = {
+            "submission.py": self._submission.source_bytes(),
+            "utils.py": self._utils,
+        }
         self._worker = self._sandbox.start_worker(files, self._calls)
         self._worker.send(
             {
@@ -156,8 +178,16 @@ class StudentRun:
                 outcome = self._worker.receive(self._timeout)
                 self._collect_notes(outcome)
                 outcomes[index] = outcome
-                if outcome.kind != "reply":
-                    self._failed_kinds[items[index][0]] = outcome
+                kind = items[index][0]
+                if outcome.kind != "reply" or _out_of_resources(outcome):
+                    self._failed_kinds[kind] = outcome
+                    if outcome.kind == "timeout" and kind in CALLERS:
+                        # fit() calls backward(), so it would hang the same way.
+                        skipped = Outcome("skipped", reply={"method": f"{kind}()"})
+                        self._failed_kinds.setdefault(CALLERS[kind], skipped)
+                    # The worker is stopped, since it would go on with the
+                    # requests already sent to it; the rest are sent again.
+                    self._worker.close()
                     pending = todo[position + 1 :]
                     break
         if prepare is not None:
@@ -174,12 +204,32 @@ class StudentRun:
             return
         self.notes.update(str(note) for note in outcome.reply.get("notes", []))
         output = outcome.reply.get("output")
-        if not keep_output or not isinstance(output, dict):
+        if not isinstance(output, dict):
+            return
+        self._collect_warnings(output.get("stderr"))
+        if not keep_output:
             return
         for stream, buffer in self._captured.items():
             part = output.get(stream)
             if isinstance(part, dict):
-                buffer.add_text(str(part.get("head", "")), str(part.get("tail", "")), part.get("total"))
+                buffer.add_text(
+                    str(part.get("head", "")),
+                    str(part.get("tail", "")),
+                    part.get("total"),
+                )
+
+    def _collect_warnings(self, stderr) -> None:
+        """Keep the first distinct lines a call wrote to standard error.
+
+        Warnings (a NumPy overflow, matplotlib's non-interactive backend)
+        become notes of the report; they never cost points.
+        """
+        if not isinstance(stderr, dict):
+            return
+        for line in str(stderr.get("head", "")).splitlines():
+            line = line.strip()[:MAX_WARNING_LENGTH]
+            if line and line not in self.warnings and len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append(line)
 
     def output(self) -> dict:
         """The student's output: what print() wrote and what reached the fds."""
@@ -194,7 +244,9 @@ class StudentRun:
             self._worker.close()
 
 
-def _load_check(outcome: Outcome, submission: Submission, timeout: float) -> tuple[CheckResult, list[Message]]:
+def _load_check(
+    outcome: Outcome, submission: Submission, timeout: float
+) -> tuple[CheckResult, list[Message]]:
     notes = []
     failure = checks.call_failure(outcome, "load", timeout)
     if failure is not None:
@@ -203,7 +255,10 @@ def _load_check(outcome: Outcome, submission: Submission, timeout: float) -> tup
     errors = reply.get("cell_errors") or []
     classes = reply.get("classes") or {}
     missing = []
-    for class_name, methods in (("Layer", ("__init__", "forward", "backward")), ("Perceptron", ("__init__", "forward", "fit"))):
+    for class_name, methods in (
+        ("Layer", ("__init__", "forward", "backward")),
+        ("Perceptron", ("__init__", "forward", "fit")),
+    ):
         entry = classes.get(class_name) or {}
         if not entry.get("found") or not entry.get("is_class"):
             missing.append(Message("class_missing", {"name": class_name}))
@@ -211,15 +266,31 @@ def _load_check(outcome: Outcome, submission: Submission, timeout: float) -> tup
         for method in methods:
             info = (entry.get("methods") or {}).get(method) or {}
             if not info.get("found"):
-                missing.append(Message("method_missing", {"name": f"{class_name}.{method}"}))
+                missing.append(
+                    Message("method_missing", {"name": f"{class_name}.{method}"})
+                )
     if errors and (not submission.is_notebook or missing):
         error = errors[0]
         message = checks.exception_message(error, "load")
-        return CheckResult("load", FAILED, [message], line=error.get("line"), cell=error.get("cell")), notes
+        return CheckResult(
+            "load", FAILED, [message], line=error.get("line"), cell=error.get("cell")
+        ), notes
     for error in errors:
-        notes.append(Message("cell_raised", {"cell": error.get("cell"), "type": error.get("type"), "message": error.get("message"), "line": error.get("line")}))
+        notes.append(
+            Message(
+                "cell_raised",
+                {
+                    "cell": error.get("cell"),
+                    "type": error.get("type"),
+                    "message": error.get("message"),
+                    "line": error.get("line"),
+                },
+            )
+        )
     if missing:
-        return CheckResult("load", FAILED, missing), notes
+        # A class missing from a notebook is often in a cell left out for a
+        # syntax error: show that error first.
+        return CheckResult("load", FAILED, submission.syntax_errors + missing), notes
     return CheckResult("load", PASSED), notes
 
 
@@ -253,22 +324,33 @@ def _run_checks(result, run, plan, timeout, load_outcome) -> None:
         "loss_report": [outcomes[count + steps + 1]],
         "loss_falls": [outcomes[count + steps + 2]],
     }
-    backward_results = checks.evaluate_backward(plan.backward, backward_outcomes, timeout)
+    backward_results = checks.evaluate_backward(
+        plan.backward, backward_outcomes, timeout
+    )
     fit_results, curves = checks.evaluate_fit(plan, fit_outcomes, timeout)
     result.checks += backward_results + fit_results
     result.curves = curves
     lines = _method_lines(load_outcome)
     for check in result.checks:
-        method = "Layer.backward" if check.name.startswith("backward") else "Perceptron.fit"
+        method = (
+            "Layer.backward" if check.name.startswith("backward") else "Perceptron.fit"
+        )
         if check.status == FAILED and check.line is None and method in lines:
             check.line, check.cell = lines[method]
     if any(c.status == FAILED for c in backward_results):
         for check in fit_results:
             if check.status == FAILED:
                 check.feedback.append(Message("fit_after_backward"))
+    diagnosis.explain(result.checks, plan, backward_outcomes, fit_outcomes)
 
 
-def grade(path: str | Path, *, sandbox: Sandbox, seed: int | None = None, timeout: float | None = None) -> GradeResult:
+def grade(
+    path: str | Path,
+    *,
+    sandbox: Sandbox,
+    seed: int | None = None,
+    timeout: float | None = None,
+) -> GradeResult:
     """Grade the submission at ``path``; never raises for a broken submission."""
     start = time.monotonic()
     seed = resolve_seed(seed)
@@ -277,11 +359,20 @@ def grade(path: str | Path, *, sandbox: Sandbox, seed: int | None = None, timeou
     try:
         submission = read_submission(path)
     except SubmissionError as error:
-        result.checks.append(CheckResult("load", FAILED, [error.message], line=error.line, cell=error.cell))
-        result.checks += checks.not_run([n for n in CHECKS if n != "load"], Message("depends_on_load"))
+        result.checks.append(
+            CheckResult(
+                "load", FAILED, [error.message], line=error.line, cell=error.cell
+            )
+        )
+        result.checks += checks.not_run(
+            [n for n in CHECKS if n != "load"], Message("depends_on_load")
+        )
         result.execution_time = time.monotonic() - start
         return result
     result.notes += submission.notes
+    result.notes += [
+        Message("cell_left_out", {"detail": m}) for m in submission.syntax_errors
+    ]
 
     requests = 1 + probes.REQUESTS
     run = StudentRun(sandbox, submission, timeout, requests)
@@ -294,16 +385,19 @@ def grade(path: str | Path, *, sandbox: Sandbox, seed: int | None = None, timeou
         result.checks.append(load_check)
         result.notes += load_notes
         if load_check.status != PASSED:
-            result.checks += checks.not_run([n for n in CHECKS if n != "load"], Message("depends_on_load"))
+            result.checks += checks.not_run(
+                [n for n in CHECKS if n != "load"], Message("depends_on_load")
+            )
         else:
             _run_checks(result, run, plan, timeout, load_outcome)
     finally:
         run.close()
     result.notes += [Message(f"note_{key}") for key in sorted(run.notes)]
     result.output = run.output()
-    stderr = (result.output.get("stderr") or {})
-    if stderr.get("total"):
-        result.notes.append(Message("stderr_written", {"size": stderr["total"]}))
+    if run.warnings:
+        result.notes.append(
+            Message("stderr_written", {"lines": "\n    ".join(run.warnings)})
+        )
     result.execution_time = time.monotonic() - start
     assert all(c.status in (PASSED, FAILED, NOT_RUN) for c in result.checks)
     return result

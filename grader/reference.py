@@ -139,10 +139,15 @@ def sgd_step(params, names, x, y, learning_rate) -> tuple[list, float]:
     for index in range(len(params) - 1, -1, -1):
         W, b = params[index]
         inputs, z = cache[index]
-        if index < len(params) - 1:
-            dz = da * derivative(names[index], z)
-        da = W.T @ dz
-        new_params[index] = (W - learning_rate * (dz @ inputs.T), b - learning_rate * dz)
+        if index > 0:
+            # dz of the layer below, from da_prev = W^T dz of this one.
+            dz_below = (W.T @ dz) * derivative(names[index - 1], cache[index - 1][1])
+        new_params[index] = (
+            W - learning_rate * (dz @ inputs.T),
+            b - learning_rate * dz,
+        )
+        if index > 0:
+            dz = dz_below
     return new_params, loss
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 from grader.result import Message
@@ -25,7 +26,9 @@ SELF_CHECK_MARKER = "self_check("
 class SubmissionError(Exception):
     """The submission cannot be read or parsed; the message says why."""
 
-    def __init__(self, message: Message, line: int | None = None, cell: str | None = None):
+    def __init__(
+        self, message: Message, line: int | None = None, cell: str | None = None
+    ):
         super().__init__(message.key)
         self.message = message
         self.line = line
@@ -47,6 +50,8 @@ class Submission:
     kind: str  # "py" or "ipynb"
     cells: list[Cell]
     notes: list[Message] = dataclasses.field(default_factory=list)
+    syntax_errors: list[Message] = dataclasses.field(default_factory=list)
+    """Syntax errors of notebook cells that were left out."""
 
     @property
     def is_notebook(self) -> bool:
@@ -66,16 +71,23 @@ def read_submission(path: str | Path) -> Submission:
     try:
         size = path.stat().st_size
         if size > MAX_SIZE:
-            raise SubmissionError(Message("file_too_large", {"path": str(path), "size": size}))
+            raise SubmissionError(
+                Message("file_too_large", {"path": str(path), "size": size})
+            )
         raw = path.read_bytes()
     except OSError as error:
         raise SubmissionError(
-            Message("file_unreadable", {"path": str(path), "error": error.strerror or str(error)})
+            Message(
+                "file_unreadable",
+                {"path": str(path), "error": error.strerror or str(error)},
+            )
         ) from error
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise SubmissionError(Message("not_utf8", {"path": str(path), "position": error.start})) from error
+        raise SubmissionError(
+            Message("not_utf8", {"path": str(path), "position": error.start})
+        ) from error
     if suffix == ".py":
         submission = Submission(path, "py", [Cell(text, path.name, None)])
     else:
@@ -88,7 +100,9 @@ def _read_notebook(path: Path, text: str) -> Submission:
     try:
         notebook = json.loads(text)
     except ValueError as error:
-        raise SubmissionError(Message("notebook_invalid_json", {"path": str(path), "error": str(error)})) from error
+        raise SubmissionError(
+            Message("notebook_invalid_json", {"path": str(path), "error": str(error)})
+        ) from error
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise SubmissionError(Message("notebook_no_cells", {"path": str(path)}))
@@ -125,41 +139,74 @@ def _read_notebook(path: Path, text: str) -> Submission:
 def _drop_magics(source: str) -> tuple[str, int]:
     """Blank out IPython magics and shell lines; return the code and a count.
 
-    A cell magic (``%%time``) drops the whole cell; line magics (``%matplotlib
-    inline``), shell lines (``!pip install numpy``) and help lines (``np?``)
-    are replaced by ``pass`` so that line numbers and indentation still hold.
+    A cell that is valid Python has none and is returned unchanged, so that a
+    comment ending in "?" or a line starting with "!=" is kept. Otherwise line
+    magics (``%matplotlib inline``), shell lines (``!pip install numpy``) and
+    help lines (``np.zeros?``) are replaced by ``pass``, so that line numbers
+    and indentation still hold. A cell magic drops the whole cell, except the
+    ones that run their body as Python (``%%time``, ``%%capture``), whose body
+    is kept.
     """
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        pass
+    else:
+        return source, 0
     lines = source.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        return "", 1
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        if first[2:].split(" ")[0] not in _PYTHON_CELL_MAGICS:
+            return "", 1
     dropped = 0
     for index, line in enumerate(lines):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
-            indent = line[: len(line) - len(stripped)]
+        stripped = line.strip()
+        if _MAGIC_LINE.match(stripped) or _HELP_LINE.match(stripped):
+            indent = line[: len(line) - len(line.lstrip())]
             lines[index] = indent + "pass"
             dropped += 1
     return "\n".join(lines), dropped
 
 
+_PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
+"""Cell magics whose body is Python code that defines names as usual."""
+_MAGIC_LINE = re.compile(r"^(%{1,2}[A-Za-z_]|!{1,2}(?!=))")
+_HELP_LINE = re.compile(r"^(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})$")
+
+
+def _syntax_message(error: Exception, cell: Cell) -> Message:
+    if isinstance(error, SyntaxError):
+        params = {
+            "message": error.msg,
+            "line": error.lineno,
+            "column": error.offset,
+            "text": (error.text or "").rstrip("\n"),
+        }
+    else:  # ValueError: source with NUL bytes
+        params = {"message": str(error), "line": None, "column": None, "text": ""}
+    params["cell"] = cell.label
+    return Message("syntax_error", params)
+
+
 def _check_syntax(submission: Submission) -> None:
+    """Reject a .py file with a syntax error; drop such cells of a notebook.
+
+    Jupyter runs a notebook's cells one by one, so a cell with a syntax error
+    does not stop the others: the notebook is graded without it, and a note
+    says so. If the classes were in that cell, the load check reports it.
+    """
+    kept = []
     for cell in submission.cells:
         try:
             ast.parse(cell.source, filename=cell.filename)
-        except SyntaxError as error:
-            raise SubmissionError(
-                Message(
-                    "syntax_error",
-                    {
-                        "message": error.msg,
-                        "line": error.lineno,
-                        "column": error.offset,
-                        "text": (error.text or "").rstrip("\n"),
-                        "cell": cell.label,
-                    },
-                ),
-                line=error.lineno,
-                cell=cell.label,
-            ) from error
-        except ValueError as error:  # source with NUL bytes
-            raise SubmissionError(Message("syntax_error", {"message": str(error), "line": None, "column": None, "text": "", "cell": cell.label})) from error
+        except (SyntaxError, ValueError) as error:
+            message = _syntax_message(error, cell)
+            if not submission.is_notebook:
+                line = getattr(error, "lineno", None)
+                raise SubmissionError(message, line=line, cell=cell.label) from error
+            submission.syntax_errors.append(message)
+            continue
+        kept.append(cell)
+    if not kept:
+        raise SubmissionError(submission.syntax_errors[0])
+    submission.cells = kept
