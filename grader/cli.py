@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=DEFAULT_MEMORY_MIB,
         metavar="MIB",
-        help=f"memory limit of the student process in MiB (default {DEFAULT_MEMORY_MIB})",
+        help=(
+            f"memory limit of the student process in MiB (default {DEFAULT_MEMORY_MIB})"
+        ),
     )
     parser.add_argument(
         "--seed",
@@ -151,13 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     paths = [Path(p) for p in options.paths]
     for path in paths:
         if not path.exists():
-            return _usage_error(f"{path} was not found; give .py or .ipynb files or folders.")
+            return _usage_error(
+                f"{path} was not found; give .py or .ipynb files or folders."
+            )
     # A gradebook or a folder of results.json is a batch output, even for one file.
     batch_output = options.csv or options.json_dir
     single = len(paths) == 1 and paths[0].is_file() and not batch_output
     if not single:
         if options.json:
-            return _usage_error("--json takes one submission; use --json-dir for several.")
+            return _usage_error(
+                "--json takes one submission; use --json-dir for several."
+            )
         from grader.batch import BatchError, run_batch
 
         try:
@@ -203,7 +209,15 @@ def publish(results, options) -> int:
     language = detect_language(options.lang)
     if len(results) == 1:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(render_report(results[0], language, colour=colour))
+        report = render_report(results[0], language, colour=colour)
+        if options.github:
+            # The report quotes the student's output and exceptions, so a line
+            # of it could otherwise run as a GitHub workflow command.
+            from grader.github import print_without_commands
+
+            print_without_commands(report)
+        else:
+            sys.stdout.write(report)
         if options.json:
             write_results_json(results[0], options.json, language)
     if options.junit:
