@@ -450,9 +450,7 @@ class _Worker:
                 }
                 if isinstance(activation, _Tanh):
                     activation.derivative_arguments.clear()
-                returned, error, captured = self._call(
-                    layer.backward, da, call["lr"]
-                )
+                returned, error, captured = self._call(layer.backward, da, call["lr"])
                 output = _merge_output(output, captured)
                 result = {
                     "forward": _encode(forward_out),
@@ -561,9 +559,7 @@ def _merge_output(total, captured):
             "head": head,
             "tail": tail if old["total"] + new["total"] > _STREAM_HEAD else "",
             "total": old["total"] + new["total"],
-            "epoch_lines": (old["epoch_lines"] + new["epoch_lines"])[
-                :_MAX_EPOCH_LINES
-            ],
+            "epoch_lines": (old["epoch_lines"] + new["epoch_lines"])[:_MAX_EPOCH_LINES],
         }
     return merged
 

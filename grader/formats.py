@@ -19,7 +19,9 @@ def results_json(result: GradeResult, language: str = "en") -> dict:
     score, max_score, status ("passed" or "failed") and output.
     """
     if result.error is not None:
-        detail = render(Message("report_grader_error", {"detail": result.error}), language)
+        detail = render(
+            Message("report_grader_error", {"detail": result.error}), language
+        )
         return {
             "score": 0,
             "execution_time": round(result.execution_time, 3),
@@ -40,11 +42,16 @@ def results_json(result: GradeResult, language: str = "en") -> dict:
         )
     notes = "\n".join("- " + render(note, language) for note in result.notes)
     printed = format_output(result.output, "stdout", language)
-    output = render(Message("report_score", {"score": result.score, "max_score": result.max_score}), language)
+    output = render(
+        Message("report_score", {"score": result.score, "max_score": result.max_score}),
+        language,
+    )
     if notes:
         output += "\n\n" + render(Message("report_notes"), language) + "\n" + notes
     if printed:
-        output += "\n\n" + render(Message("report_output"), language) + "\n" + printed[:4000]
+        output += (
+            "\n\n" + render(Message("report_output"), language) + "\n" + printed[:4000]
+        )
     return {
         "score": result.score,
         "execution_time": round(result.execution_time, 3),
@@ -77,7 +84,10 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-def write_results_json(result: GradeResult, path: str | Path, language: str = "en") -> None:
-    write_atomic(path, json.dumps(results_json(result, language), indent=2, ensure_ascii=False) + "\n")
-
-
+def write_results_json(
+    result: GradeResult, path: str | Path, language: str = "en"
+) -> None:
+    write_atomic(
+        path,
+        json.dumps(results_json(result, language), indent=2, ensure_ascii=False) + "\n",
+    )

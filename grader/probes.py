@@ -134,7 +134,9 @@ def _away_from_zero(rng: random.Random, low, high, margin, shape) -> np.ndarray:
 
 def _z_is_safe(activation: str, z: np.ndarray) -> bool:
     if activation == "relu":
-        return bool(np.all(np.abs(z) >= KINK_MARGIN) and np.any(z > 0) and np.any(z < 0))
+        return bool(
+            np.all(np.abs(z) >= KINK_MARGIN) and np.any(z > 0) and np.any(z < 0)
+        )
     if activation == "sigmoid":
         return bool(np.all(np.abs(z) <= 3.0))
     return bool(np.all(np.abs(z) <= 2.0))
@@ -255,7 +257,11 @@ def make_plan(seed: int, X_train: np.ndarray, y_train: np.ndarray, falls=True) -
     ]
     one_step = [
         _one_step_probe(rng, EXERCISE_LAYERS, 1.0),
-        _one_step_probe(rng, [(3, 5, "relu"), (5, 4, "relu"), (4, 2, "relu"), (2, 1, "sigmoid")], 0.0),
+        _one_step_probe(
+            rng,
+            [(3, 5, "relu"), (5, 4, "relu"), (4, 2, "relu"), (2, 1, "sigmoid")],
+            0.0,
+        ),
     ]
     X = np.asarray(X_train, dtype=np.float64)
     y = np.asarray(y_train, dtype=np.float64).reshape(-1)

@@ -179,7 +179,9 @@ class Sandbox:
                 stderr=subprocess.PIPE,
             )
         except OSError as error:
-            raise SandboxError(f"could not start the sandbox process: {error}") from error
+            raise SandboxError(
+                f"could not start the sandbox process: {error}"
+            ) from error
         finally:
             child.close()
         self._control = parent
@@ -212,7 +214,9 @@ class Sandbox:
                 self._control.sendall(data)
             reply = self._control.recv(65536)
         except OSError as error:
-            raise SandboxError(f"lost contact with the sandbox process: {error}") from error
+            raise SandboxError(
+                f"lost contact with the sandbox process: {error}"
+            ) from error
         if not reply:
             raise SandboxError("the sandbox process ended unexpectedly")
         return json.loads(reply)

@@ -10,7 +10,9 @@ import sys
 import numpy as np
 
 # The one shared utils.py lives in exercise/; this lets the file run from anywhere.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exercise"))
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exercise")
+)
 
 from utils import X_train, relu, sigmoid, y_train  # noqa: E402
 

@@ -41,7 +41,9 @@ def grade_file(sandbox):
     return run
 
 
-def run_grade(*args: str, cwd: Path | None = None, env: dict | None = None, timeout=120):
+def run_grade(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout=120
+):
     """Run the ``grade`` command as a user would; return the finished process."""
     command = [sys.executable, "-m", "grader", *map(str, args)]
     environment = dict(os.environ)

@@ -16,8 +16,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from conftest import SOLUTION, SUBMISSIONS, load_manifest, run_grade
 
+from conftest import SOLUTION, SUBMISSIONS, load_manifest, run_grade
 from grader import batch, cli, grading
 from grader.batch import BatchError, Found, find_submissions, student_ids
 from grader.result import CHECKS, FAILED, PASSED, CheckResult, GradeResult, Message

@@ -34,7 +34,9 @@ def test_report_lists_every_check():
 
 def test_results_json_gradescope_shape(tmp_path):
     results = tmp_path / "nested" / "results.json"
-    finished = run_grade(SUBMISSIONS / "wrong" / "biases_not_updated.py", "--json", results)
+    finished = run_grade(
+        SUBMISSIONS / "wrong" / "biases_not_updated.py", "--json", results
+    )
     assert finished.returncode == 1
     data = json.loads(results.read_text())
     assert set(data) >= {"score", "execution_time", "output", "tests"}
@@ -43,7 +45,9 @@ def test_results_json_gradescope_shape(tmp_path):
     for test in data["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output"}
         assert test["status"] in ("passed", "failed")
-    failed = {test["name"]: test for test in data["tests"] if test["status"] == "failed"}
+    failed = {
+        test["name"]: test for test in data["tests"] if test["status"] == "failed"
+    }
     assert "biases" in failed["backward.d_biases"]["output"]
     assert list(tmp_path.joinpath("nested").iterdir()) == [results]
 
@@ -68,7 +72,9 @@ def test_unsupported_suffix_is_usage_error(tmp_path):
     assert "neither a .py file nor a .ipynb notebook" in finished.stderr
 
 
-@pytest.mark.parametrize("option", [["--timeout", "0"], ["--timeout", "abc"], ["--memory", "-5"]])
+@pytest.mark.parametrize(
+    "option", [["--timeout", "0"], ["--timeout", "abc"], ["--memory", "-5"]]
+)
 def test_invalid_option_is_usage_error(option):
     finished = run_grade(SOLUTION, *option)
     assert finished.returncode == 2

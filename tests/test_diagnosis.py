@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS
 
+from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS
 from grader import diagnosis
 from grader.messages import CATALOG, render
 from grader.report import render_report

@@ -100,7 +100,9 @@ def _losses(solution, utils, seed, epochs=30):
 def test_reference_loss_falls_every_epoch(solution, utils, seed):
     losses = _losses(solution, utils, seed)
     assert len(losses) == 30
-    rises = [epoch + 2 for epoch, (a, b) in enumerate(zip(losses, losses[1:])) if b >= a]
+    rises = [
+        epoch + 2 for epoch, (a, b) in enumerate(zip(losses, losses[1:])) if b >= a
+    ]
     assert rises == []
 
 
@@ -125,7 +127,9 @@ def _function(tree, class_name, method):
     raise AssertionError(f"{class_name}.{method} not found")
 
 
-@pytest.mark.parametrize("class_name, method", [("Layer", "backward"), ("Perceptron", "fit")])
+@pytest.mark.parametrize(
+    "class_name, method", [("Layer", "backward"), ("Perceptron", "fit")]
+)
 def test_stub_leaves_methods_to_student(class_name, method):
     tree = ast.parse(STUB.read_text())
     function = _function(tree, class_name, method)
@@ -138,13 +142,25 @@ def test_stub_leaves_methods_to_student(class_name, method):
 def test_stub_docstring_states_gradients():
     tree = ast.parse(STUB.read_text())
     docstring = ast.get_docstring(_function(tree, "Layer", "backward"))
-    for formula in ("dz = da * f'(z)", "d_weights = dz . x^T", "d_biases = dz", "da_prev = W^T . dz"):
+    for formula in (
+        "dz = da * f'(z)",
+        "d_weights = dz . x^T",
+        "d_biases = dz",
+        "da_prev = W^T . dz",
+    ):
         assert formula in docstring
 
 
 def test_stub_signatures_match_solution():
     stub, reference = ast.parse(STUB.read_text()), ast.parse(SOLUTION.read_text())
-    for class_name, method in [("Layer", "__init__"), ("Layer", "forward"), ("Layer", "backward"), ("Perceptron", "fit")]:
+    for class_name, method in [
+        ("Layer", "__init__"),
+        ("Layer", "forward"),
+        ("Layer", "backward"),
+        ("Perceptron", "fit"),
+    ]:
         stub_args = [a.arg for a in _function(stub, class_name, method).args.args]
-        reference_args = [a.arg for a in _function(reference, class_name, method).args.args]
+        reference_args = [
+            a.arg for a in _function(reference, class_name, method).args.args
+        ]
         assert stub_args == reference_args

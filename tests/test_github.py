@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import SOLUTION, SUBMISSIONS, run_grade
 
+from conftest import SOLUTION, SUBMISSIONS, run_grade
 from grader import github
 from grader.github import (
     annotations,

@@ -14,8 +14,8 @@ from numbers import Real
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS, run_grade
 
+from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS, run_grade
 from grader.gradescope import GRADER_USER
 from grader.messages import render
 from grader.result import CHECKS, Message

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, run_grade
 
+from conftest import SUBMISSIONS, run_grade
 from grader import cli
 from grader.result import CHECKS
 from grader.sandbox import SandboxError

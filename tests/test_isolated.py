@@ -5,8 +5,8 @@ from __future__ import annotations
 import pwd
 
 import pytest
-from conftest import SOLUTION, SUBMISSIONS
 
+from conftest import SOLUTION, SUBMISSIONS
 from grader.isolated import CRASHED, IsolationError, child_main, run_grade
 
 

@@ -6,7 +6,6 @@ import json
 import xml.etree.ElementTree as ET
 
 from conftest import SOLUTION, SUBMISSIONS, run_grade
-
 from grader.junit import junit_tree, suite_names, write_junit
 from grader.messages import render
 from grader.result import (

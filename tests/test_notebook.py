@@ -20,8 +20,8 @@ from pathlib import Path
 import nbclient
 import nbformat
 import pytest
-from conftest import ROOT, SOLUTION, STUB, run_grade
 
+from conftest import ROOT, SOLUTION, STUB, run_grade
 from grader import notebook
 from grader.result import PASSED, Message
 from grader.submission import _drop_magics, read_submission

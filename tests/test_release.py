@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS, run_grade
 from test_notebook import execute_notebook, jupyter_path, solved  # noqa: F401
 
+from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS, run_grade
 from grader import precomputed, release
 from grader.result import CHECKS
 

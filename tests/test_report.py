@@ -7,8 +7,8 @@ import shutil
 import string
 
 import pytest
-from conftest import SOLUTION, STUB, SUBMISSIONS, load_manifest, run_grade
 
+from conftest import SOLUTION, STUB, SUBMISSIONS, load_manifest, run_grade
 from grader.messages import CATALOG, render
 from grader.report import CHART_HEIGHT, loss_chart, render_report
 from grader.result import (

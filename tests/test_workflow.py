@@ -19,6 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, SOLUTION, STUB, SUBMISSIONS
 
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
