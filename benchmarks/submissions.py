@@ -69,8 +69,8 @@ STYLE_EDITS: dict[str, list[Edit]] = {
             "",
         ),
         (
-            "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath("
-            '__file__)), "..", "exercise"))\n',
+            "EXERCISE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "
+            '"..", "exercise")\nsys.path.insert(0, EXERCISE)\n',
             "",
         ),
     ],

@@ -679,6 +679,9 @@ def _kill_all(worker_pid):
 
 
 def _zygote(control):
+    # The grader handles Ctrl-C: it closes the control socket, and the loop
+    # below then kills the workers. The workers restore the default handler.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import numpy  # noqa: F401 - imported once here, shared by every worker
 
     try:
@@ -688,6 +691,16 @@ def _zygote(control):
         pass
     control.sendall(_dumps({"ready": True}).encode())
     workers = set()
+    try:
+        _serve_control(control, workers)
+    finally:
+        # The workers are in sessions of their own, so nothing else ends them.
+        for pid in workers:
+            _kill_all(pid)
+
+
+def _serve_control(control, workers: set) -> None:
+    """Answer spawn and kill requests until the grader closes the socket."""
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 65536, 4)
@@ -708,8 +721,6 @@ def _zygote(control):
             workers.discard(request["pid"])
             status = _kill_all(request["pid"])
             control.sendall(_dumps({"status": status}).encode())
-    for pid in workers:
-        _kill_all(pid)
 
 
 def main():

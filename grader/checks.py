@@ -105,6 +105,11 @@ def call_failure(outcome: Outcome, method: str, timeout: float) -> Message | Non
     return None
 
 
+def _where(error: dict) -> tuple:
+    """The (line, cell) of student code an exception came from, when known."""
+    return error.get("line"), error.get("cell")
+
+
 def exception_message(error: dict, method: str) -> Message:
     """Describe an exception the student's code raised in ``method``."""
     kind = error.get("type", "Exception")
@@ -334,7 +339,7 @@ def evaluate_backward(
     probes: list[BackwardProbe], outcomes: list[Outcome], timeout
 ) -> list[CheckResult]:
     findings = _BackwardFindings()
-    line = None
+    where = (None, None)
     for probe, outcome in zip(probes, outcomes):
         failure = call_failure(outcome, "backward()", timeout)
         if failure is not None:
@@ -365,7 +370,7 @@ def evaluate_backward(
                     stage, "backward()"
                 )
                 findings.fatal = exception_message(error, method)
-                line = error.get("line")
+                where = _where(error)
             if findings.fatal:
                 break
         if findings.fatal:
@@ -373,7 +378,7 @@ def evaluate_backward(
 
     if findings.fatal is not None:
         return [
-            CheckResult(name, FAILED, [findings.fatal], line=line)
+            CheckResult(name, FAILED, [findings.fatal], *where)
             for name in BACKWARD_CHECKS
         ]
     update_problems = _judge_steps(
@@ -451,19 +456,17 @@ def prepare(plan: Plan) -> None:
     trusted_training(plan.loss_falls)
 
 
-def _fit_reply(
-    outcome: Outcome, timeout
-) -> tuple[dict | None, Message | None, int | None]:
+def _fit_reply(outcome: Outcome, timeout) -> tuple[dict | None, Message | None, tuple]:
     failure = call_failure(outcome, "fit()", timeout)
     if failure is not None:
-        return None, failure, None
+        return None, failure, (None, None)
     reply = outcome.reply
     error = reply.get("error")
     if error is not None:
         stage = reply.get("stage")
         method = "__init__()" if stage == "init" else "fit()"
-        return None, exception_message(error, method), error.get("line")
-    return reply, None, None
+        return None, exception_message(error, method), _where(error)
+    return reply, None, (None, None)
 
 
 def _compare_layers(reply, probe: FitProbe, expected, key: str) -> Message | None:
@@ -500,9 +503,9 @@ def _compare_layers(reply, probe: FitProbe, expected, key: str) -> Message | Non
 
 def _fit_check(name, outcomes_and_probes, expected_of, key, timeout) -> CheckResult:
     for probe, outcome in outcomes_and_probes:
-        reply, failure, line = _fit_reply(outcome, timeout)
+        reply, failure, where = _fit_reply(outcome, timeout)
         if failure is not None:
-            return CheckResult(name, FAILED, [failure], line=line)
+            return CheckResult(name, FAILED, [failure], *where)
         problem = _compare_layers(reply, probe, expected_of(probe), key)
         if problem is not None:
             return CheckResult(name, FAILED, [problem])
@@ -526,9 +529,9 @@ def parse_loss_lines(reply: dict) -> tuple[list[tuple[str, str]], list[str]]:
 
 def evaluate_loss_report(probe: FitProbe, outcome: Outcome, timeout) -> CheckResult:
     name = "fit.loss_report"
-    reply, failure, line = _fit_reply(outcome, timeout)
+    reply, failure, where = _fit_reply(outcome, timeout)
     if failure is not None:
-        return CheckResult(name, FAILED, [failure], line=line)
+        return CheckResult(name, FAILED, [failure], *where)
     exact, near = parse_loss_lines(reply)
     epochs = probe.epochs
     expected_line = "Loss at epoch 1: 0.693"
@@ -613,9 +616,9 @@ def evaluate_loss_falls(
     probe: FitProbe, outcome: Outcome, timeout
 ) -> tuple[CheckResult, list]:
     name = "fit.loss_falls"
-    reply, failure, line = _fit_reply(outcome, timeout)
+    reply, failure, where = _fit_reply(outcome, timeout)
     if failure is not None:
-        return CheckResult(name, FAILED, [failure], line=line), []
+        return CheckResult(name, FAILED, [failure], *where), []
     values = printed_loss_values(reply)
     if len(values) < 2 or any(v is None for v in values):
         return CheckResult(

@@ -138,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # The sandbox's zygote got the same interrupt and killed the student
+        # processes on its way out.
+        print("grade: interrupted; no results were written.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "gradescope" and not Path("gradescope").exists():
         from grader.gradescope import main as gradescope_main

@@ -61,7 +61,10 @@ def results_json(result: GradeResult, language: str = "en") -> dict:
             "graded": True,
             "seed": result.seed,
             "max_score": result.max_score,
-            "mistakes": [c.mistake for c in result.checks if c.mistake],
+            # One mistake can explain several checks; list each once.
+            "mistakes": list(
+                dict.fromkeys(c.mistake for c in result.checks if c.mistake)
+            ),
             "status": {c.name: c.status for c in result.checks},
         },
     }

@@ -10,9 +10,8 @@ import sys
 import numpy as np
 
 # The one shared utils.py lives in exercise/; this lets the file run from anywhere.
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exercise")
-)
+EXERCISE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "exercise")
+sys.path.insert(0, EXERCISE)
 
 from utils import X_train, relu, sigmoid, y_train  # noqa: E402
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -185,3 +186,36 @@ def test_correct_solution_any_seed(seed):
         SUBMISSIONS.parent.parent.parent / "solution" / "perceptron.py", "--seed", seed
     )
     assert finished.returncode == 0, finished.stdout
+
+
+def test_interrupt_stops_student_processes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environment = dict(os.environ, TMPDIR=str(scratch))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "--timeout",
+            "20",
+            str(HOSTILE / "infinite_loop_in_backward.py"),
+        ],
+        start_new_session=True,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.5)
+    os.killpg(process.pid, signal.SIGINT)
+    _, errors = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "interrupted" in errors
+    assert "Traceback" not in errors
+    time.sleep(0.5)
+    assert _processes_using(scratch) == set()
