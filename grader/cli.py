@@ -197,9 +197,10 @@ def _grade_single(options, path: Path) -> int:
     except SandboxError as error:
         return _grader_failed(options, path, str(error))
     try:
+        run = _begin_run(sandbox, path, options.timeout)
         from grader.grading import grade
 
-        result = grade(path, sandbox=sandbox, seed=options.seed)
+        result = grade(path, sandbox=sandbox, seed=options.seed, run=run)
     except SandboxError as error:
         return _grader_failed(options, path, str(error))
     except Exception as error:  # noqa: BLE001 - a fault of the grader itself
@@ -208,6 +209,24 @@ def _grade_single(options, path: Path) -> int:
     finally:
         sandbox.close()
     return publish([result], options)
+
+
+def _begin_run(sandbox: Sandbox, path: Path, timeout: float):
+    """Start running the submission before NumPy and the checks are imported.
+
+    Returns None when the file cannot be read: grade() reads it again and
+    reports why.
+    """
+    from grader.run import StudentRun
+    from grader.submission import SubmissionError, read_submission
+
+    try:
+        submission = read_submission(path)
+    except SubmissionError:
+        return None
+    run = StudentRun(sandbox, submission, timeout)
+    run.begin_load()
+    return run
 
 
 def publish(results, options) -> int:

@@ -186,43 +186,57 @@ class Sandbox:
             child.close()
         self._control = parent
         self._ready = False
+        self._unanswered: list[Worker] = []
 
-    def _wait_ready(self) -> None:
-        if self._ready:
-            return
-        self._control.settimeout(60)
-        try:
-            message = self._control.recv(65536)
-        except OSError:
-            message = b""
-        if not message:
-            detail = self._process.stderr.read().decode("utf-8", "replace")[-2000:]
-            raise SandboxError(
-                "the sandbox process failed to start"
-                + (f": {detail.strip()}" if detail.strip() else "")
-            )
-        self._control.settimeout(None)
-        self._ready = True
+    def _receive(self) -> dict:
+        """Read the zygote's next answer, after its one-time ready message."""
+        while True:
+            try:
+                message = self._control.recv(65536)
+            except OSError as error:
+                raise SandboxError(
+                    f"lost contact with the sandbox process: {error}"
+                ) from error
+            if not message:
+                raise SandboxError(self._failure_detail())
+            answer = json.loads(message)
+            if not answer.get("ready"):
+                return answer
+            self._ready = True
 
-    def _request(self, message: dict, fds: list[int] | None = None) -> dict:
-        self._wait_ready()
+    def _failure_detail(self) -> str:
+        if self._ready or self._process.poll() is None:
+            return "the sandbox process ended unexpectedly"
+        detail = self._process.stderr.read().decode("utf-8", "replace")[-2000:]
+        return "the sandbox process failed to start" + (
+            f": {detail.strip()}" if detail.strip() else ""
+        )
+
+    def _send(self, message: dict, fds: list[int] | None = None) -> None:
         data = json.dumps(message).encode()
         try:
             if fds:
                 socket.send_fds(self._control, [data], fds)
             else:
                 self._control.sendall(data)
-            reply = self._control.recv(65536)
         except OSError as error:
             raise SandboxError(
                 f"lost contact with the sandbox process: {error}"
             ) from error
-        if not reply:
-            raise SandboxError("the sandbox process ended unexpectedly")
-        return json.loads(reply)
+
+    def _settle(self) -> None:
+        """Read the process ids of workers whose spawn is still unanswered."""
+        while self._unanswered:
+            worker = self._unanswered.pop(0)
+            worker.pid = self._receive()["pid"]
 
     def start_worker(self, files: dict[str, bytes], calls: int) -> Worker:
-        """Fork a worker in a fresh directory holding ``files``."""
+        """Ask the zygote to fork a worker in a fresh directory with ``files``.
+
+        It returns at once, even while the zygote is still importing NumPy:
+        requests sent to the worker wait in its pipe, and its process id is
+        read when it is first needed.
+        """
         workdir = tempfile.mkdtemp(prefix="run-", dir=self._home)
         for name, content in files.items():
             Path(workdir, name).write_bytes(content)
@@ -238,16 +252,19 @@ class Sandbox:
         }
         child_fds = [request_r, reply_w, out_w, err_w]
         try:
-            answer = self._request(
-                {"op": "spawn", "workdir": workdir, "limits": limits}, child_fds
-            )
+            self._send({"op": "spawn", "workdir": workdir, "limits": limits}, child_fds)
         finally:
             for fd in child_fds:
                 os.close(fd)
-        return Worker(self, answer["pid"], workdir, request_w, reply_r, out_r, err_r)
+        worker = Worker(self, None, workdir, request_w, reply_r, out_r, err_r)
+        self._unanswered.append(worker)
+        return worker
 
-    def kill(self, pid: int) -> dict:
-        return self._request({"op": "kill", "pid": pid})["status"]
+    def kill(self, worker: Worker) -> dict:
+        """Kill a worker and everything it started; return its exit status."""
+        self._settle()
+        self._send({"op": "kill", "pid": worker.pid})
+        return self._receive()["status"]
 
     def close(self) -> None:
         """Stop the zygote; it kills whatever student processes remain."""
@@ -339,9 +356,11 @@ class Worker:
                     self._last_reply = now
                     return self._parse(line, now - start)
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 and not self._drain_reply():
                     self.close()
                     return Outcome("timeout", elapsed=timeout, status=self.status)
+                if remaining <= 0:
+                    continue
                 for key, _ in selector.select(remaining):
                     if key.fd == self._request_w:
                         self._flush()
@@ -365,6 +384,25 @@ class Worker:
                         return Outcome("invalid", elapsed=time.monotonic() - start)
         finally:
             selector.close()
+
+    def _drain_reply(self) -> bool:
+        """Read what the reply pipe holds now; True if a whole reply came.
+
+        A reply that arrived while the grader was busy elsewhere counts as in
+        time, even when the grader looks only after the deadline.
+        """
+        os.set_blocking(self._reply_r, False)
+        try:
+            while b"\n" not in self._pending:
+                data = os.read(self._reply_r, 65536)
+                if not data:
+                    break
+                self._pending += data
+        except BlockingIOError:
+            pass
+        finally:
+            os.set_blocking(self._reply_r, True)
+        return b"\n" in self._pending
 
     def _take_line(self) -> bytes | None:
         index = self._pending.find(b"\n")
@@ -390,7 +428,7 @@ class Worker:
         if not self.alive:
             return
         self.alive = False
-        self.status = self._sandbox.kill(self.pid)
+        self.status = self._sandbox.kill(self)
         for fd, buffer in self._streams.items():
             os.set_blocking(fd, False)
             try:
