@@ -454,6 +454,11 @@ def grade_submissions(
         return BatchOutcome([], 0.0, 0)
     jobs = min(jobs or default_jobs(), len(paths))
     start = time.monotonic()
+    # The grading processes are forked from this one, so each starts with the
+    # probes drawn and their expected values computed.
+    from grader.grading import prepared_plan, resolve_seed
+
+    prepared_plan(resolve_seed(seed))
     pool = _Pool(jobs, limits, seed, len(paths))
     try:
         results = pool.run(paths, on_progress or (lambda done: None))

@@ -144,6 +144,31 @@ def _run_checks(result, run, plan, timeout, load_outcome) -> None:
     diagnosis.explain(result.checks, plan, backward_outcomes, fit_outcomes)
 
 
+_PLANS: dict[int, probes.Plan] = {}
+
+
+def prepared_plan(seed: int, prepare: bool = True) -> probes.Plan:
+    """The probes of ``seed``, drawn once per process and then reused.
+
+    A plan depends only on the seed and the trusted utils.py, never on a
+    submission, and its expected values are computed once (``prepare``).
+    Batch mode calls this before it forks its grading processes, so they all
+    start with the plan ready.
+    """
+    plan = _PLANS.get(seed)
+    if plan is None:
+        X_train, y_train = load_training_data()
+        plan = _PLANS[seed] = probes.make_plan(seed, X_train, y_train)
+    if prepare:
+        checks.prepare(plan)
+    return plan
+
+
+def forget_plans() -> None:
+    """Drop the plans drawn so far, so that the next grade draws anew."""
+    _PLANS.clear()
+
+
 def grade(
     path: str | Path,
     *,
@@ -184,8 +209,7 @@ def grade(
         run = StudentRun(sandbox, submission, timeout)
         run.begin_load()
     try:
-        X_train, y_train = load_training_data()
-        plan = probes.make_plan(seed, X_train, y_train)
+        plan = prepared_plan(seed, prepare=False)
         load_outcome = run.finish_load()
         load_check, load_notes = _load_check(load_outcome, submission, timeout)
         result.checks.append(load_check)

@@ -217,7 +217,7 @@ def record_training(solution: Path, seed: int) -> list[dict]:
     graded with ``seed``. Raises ReleaseError unless the solution gets full
     marks, since then the records would be of little use.
     """
-    from grader import reference
+    from grader import grading, reference
     from grader.grading import grade
     from grader.precomputed import make_record
     from grader.sandbox import Sandbox, SandboxError
@@ -232,6 +232,8 @@ def record_training(solution: Path, seed: int) -> list[dict]:
         return result
 
     reference.train = recording_train
+    # A plan this process already prepared would skip the training calls.
+    grading.forget_plans()
     try:
         with Sandbox() as sandbox:
             result = grade(solution, sandbox=sandbox, seed=seed)
