@@ -60,6 +60,9 @@ class Layer:
         W <- W - learning_rate * d_weights and
         b <- b - learning_rate * d_biases.
 
+        Compute new arrays: do not change ``da`` in place (``da *= ...``),
+        because it belongs to the caller.
+
         Parameters
         ----------
         da : numpy.ndarray

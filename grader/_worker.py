@@ -589,6 +589,59 @@ def _set_limits(limits):
                 resource.setrlimit(which, (hard, hard))
 
 
+STUDENT_UID = 65534
+"""User and group the worker switches to when the grader runs as root: the
+conventional "nobody", which owns no files. It then cannot signal the
+grader, write the grader's files or results, or exceed its process limit,
+which Linux does not apply to root."""
+
+
+def _readable_by_others(path: str) -> bool:
+    """Whether a user who owns nothing can read ``path`` and reach it.
+
+    Every directory from the root down must let others through, and the last
+    one must let them list it too.
+    """
+    import stat
+
+    path = os.path.abspath(path)
+    parts = [path]
+    while os.path.dirname(parts[-1]) != parts[-1]:
+        parts.append(os.path.dirname(parts[-1]))
+    try:
+        for index, part in enumerate(parts):
+            mode = os.stat(part).st_mode
+            needed = stat.S_IXOTH | (stat.S_IROTH if index == 0 else 0)
+            if mode & needed != needed:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _student_can_run() -> bool:
+    """Whether Python and its packages stay importable as STUDENT_UID.
+
+    A Python installed in a private home (pyenv under /root, say) is not, and
+    then the worker keeps the grader's user: a submission could not even
+    import the standard library otherwise.
+    """
+    places = [os.path.dirname(os.__file__), *sys.path]
+    return all(_readable_by_others(place) for place in places if os.path.isdir(place))
+
+
+def _drop_privileges(workdir: str, enabled: bool) -> None:
+    """Switch to STUDENT_UID when running as root and Python allows it."""
+    for variable in ("HOME", "TMPDIR", "MPLCONFIGDIR"):
+        os.environ[variable] = workdir
+    if not enabled or os.geteuid() != 0 or not _STUDENT_CAN_RUN:
+        return
+    os.chown(workdir, STUDENT_UID, STUDENT_UID)
+    os.setgroups([])
+    os.setgid(STUDENT_UID)
+    os.setuid(STUDENT_UID)
+
+
 def _run_worker(control, fds, request):
     request_fd, reply_fd, stdout_fd, stderr_fd = fds
     try:
@@ -609,6 +662,7 @@ def _run_worker(control, fds, request):
             os.fdopen(2, "wb", buffering=0), encoding="utf-8", write_through=True
         )
         sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb"), encoding="utf-8")
+        _drop_privileges(request["workdir"], request.get("drop_privileges", True))
         os.chdir(request["workdir"])
         # A lower priority lets a busy-looping submission take only spare CPU
         # until its time limit ends it, so that the grader and other
@@ -703,11 +757,16 @@ def _preload() -> None:
     np.array(b.tolist(), dtype=np.float64).reshape(-1, 1)
 
 
+_STUDENT_CAN_RUN = False
+
+
 def _zygote(control):
     # The grader handles Ctrl-C: it closes the control socket, and the loop
     # below then kills the workers. The workers restore the default handler.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _preload()
+    global _STUDENT_CAN_RUN
+    _STUDENT_CAN_RUN = _student_can_run()
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)

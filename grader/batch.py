@@ -248,7 +248,7 @@ def _serve(
 
 def _open_sandbox(limits: Limits) -> tuple[Sandbox | None, str]:
     try:
-        return Sandbox(limits), ""
+        return Sandbox(limits, reap_orphans=True), ""
     except (SandboxError, OSError) as error:
         logger.error("could not start the sandbox: %s", error)
         return None, str(error)
@@ -258,6 +258,11 @@ def _grade_in(sandbox: Sandbox, path: Path, limits: Limits, seed: int | None):
     """Grade one path, and start a new sandbox after a fault of the old one."""
     try:
         result = grading.grade(path, sandbox=sandbox, seed=seed)
+        if sandbox.broken:
+            # The submission killed the zygote; the next one needs a new one.
+            sandbox.close()
+            sandbox, failure = _open_sandbox(limits)
+            return result, sandbox, failure
         return result, sandbox, ""
     except SandboxError as error:
         logger.error("could not grade %s: %s", path, error)

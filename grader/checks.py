@@ -50,7 +50,14 @@ def decode(encoded, what: str | Message, shapes: list[tuple]) -> np.ndarray:
                 {"what": what, "type": str(encoded.get("type")), "shape": expected},
             )
         )
-    shape = tuple(int(n) for n in encoded["shape"])
+    try:
+        shape = tuple(int(n) for n in encoded["shape"])
+    except (TypeError, ValueError):
+        shape = None
+    if shape is None:
+        raise _Invalid(
+            Message("value_not_array", {"what": what, "type": "?", "shape": expected})
+        )
     if shape not in shapes:
         raise _Invalid(
             Message(
@@ -90,6 +97,8 @@ def call_failure(outcome: Outcome, method: str, timeout: float) -> Message | Non
         return Message("timeout", {"method": method, "seconds": timeout})
     if outcome.kind == "invalid":
         return Message("invalid_reply", {"method": method})
+    if outcome.kind == "over_budget":
+        return Message("over_budget", {"method": method, "seconds": 3 * timeout})
     if outcome.kind == "skipped":
         return Message("skipped_after_timeout", {"method": outcome.reply["method"]})
     if outcome.kind == "died":
@@ -163,6 +172,8 @@ class _BackwardFindings:
             self.failures[check].append(message)
 
 
+FIT_CHECKS = ("fit.one_step", "fit.replay", "fit.loss_report", "fit.loss_falls")
+
 BACKWARD_CHECKS = (
     "backward.d_weights",
     "backward.d_biases",
@@ -185,21 +196,33 @@ def _true_gradients(probe: BackwardProbe, W, b, x, da):
     return G_W, G_b, G_x
 
 
-def _examine_call(probe, call, result, label, findings, first):
+def _examine_call(probe, call, result, label, findings, first, state):
+    """Check one backward() call; return the (W, b) it left, or None.
+
+    ``state`` is the (W, b) the layer must hold when backward() starts: what
+    the grader set, or what the previous call on the same layer left. The
+    gradients are computed there, never at values the worker reports, so a
+    submission cannot move the probe point somewhere easier.
+    """
     n_out, n_in = probe.n_neurons, probe.n_inputs
     weight_shape, bias_shape = (n_out, n_in), (n_out, 1)
     try:
-        W = decode(result["before"]["weights"], "self.weights", [weight_shape])
-        b = decode(result["before"]["biases"], "self.biases", [bias_shape, (n_out,)])
+        W_before = decode(result["before"]["weights"], "self.weights", [weight_shape])
+        b_before = decode(result["before"]["biases"], "self.biases", [bias_shape])
     except (_Invalid, KeyError, TypeError) as invalid:
         message = getattr(
             invalid, "message", Message("invalid_reply", {"method": "backward()"})
         )
         findings.fatal = Message("state_before_backward", {"detail": message})
-        return
+        return None
+    W, b = state
+    if not (np.array_equal(W_before, W) and np.array_equal(b_before, b)):
+        findings.fatal = Message("state_changed_before_backward")
+        return None
     x = call.x.reshape(-1, 1)
     G_W, G_b, G_x = _true_gradients(probe, W, b, x, call.da)
 
+    W_after = b_after = None
     try:
         W_after = decode(result["weights"], "self.weights", [weight_shape])
         findings.weights.append(
@@ -239,6 +262,9 @@ def _examine_call(probe, call, result, label, findings, first):
         findings.mutated.append(
             Message("input_mutated", {"what": "da", "method": "backward"})
         )
+    if W_after is None or b_after is None:
+        return None
+    return W_after, b_after
 
 
 def _judge_steps(steps: list[_Step], check: str, what: str, findings) -> list[Message]:
@@ -335,6 +361,30 @@ def _constant(values: list[float]) -> bool:
     return max(values) - min(values) <= 1e-3 * max(abs(v) for v in values)
 
 
+def _complete_backward_reply(reply, probe: BackwardProbe) -> bool:
+    """Whether a reply has a result for every call, or an error that ends it.
+
+    A reply with fewer results and no error is not something the worker
+    sends by itself: it means the submission tampered with the worker.
+    """
+    sequences = reply.get("sequences")
+    if not isinstance(sequences, list) or len(sequences) > len(probe.sequences):
+        return False
+    for index, sequence in enumerate(sequences):
+        if not isinstance(sequence, dict) or not isinstance(
+            sequence.get("calls"), list
+        ):
+            return False
+        failed = isinstance(sequence.get("error"), dict)
+        if len(sequence["calls"]) > len(probe.sequences[index]):
+            return False
+        if len(sequence["calls"]) < len(probe.sequences[index]) and not failed:
+            return False
+        if failed:
+            return index == len(sequences) - 1
+    return len(sequences) == len(probe.sequences)
+
+
 def evaluate_backward(
     probes: list[BackwardProbe], outcomes: list[Outcome], timeout
 ) -> list[CheckResult]:
@@ -346,9 +396,13 @@ def evaluate_backward(
             findings.fatal = failure
             break
         reply = outcome.reply
-        for index, sequence in enumerate(reply.get("sequences", [])):
-            calls = sequence.get("calls", [])
+        if not _complete_backward_reply(reply, probe):
+            findings.fatal = Message("invalid_reply", {"method": "backward()"})
+            break
+        for index, sequence in enumerate(reply["sequences"]):
+            calls = sequence["calls"]
             probe_calls = probe.sequences[index]
+            state = (probe.weights, probe.biases)
             for number, (call, result) in enumerate(zip(probe_calls, calls)):
                 label = Message(
                     "case_layer",
@@ -360,8 +414,10 @@ def evaluate_backward(
                 )
                 if number:
                     label = Message("case_second_call", {"layer": label})
-                _examine_call(probe, call, result, label, findings, number == 0)
-                if findings.fatal:
+                state = _examine_call(
+                    probe, call, result, label, findings, number == 0, state
+                )
+                if findings.fatal or state is None:
                     break
             error = sequence.get("error")
             if error is not None:
@@ -599,6 +655,11 @@ def printed_loss_values(reply: dict) -> list[float | None]:
     the epoch number of "Loss at epoch 2: abc" is not read as its loss. None
     stands for a loss line without a number.
     """
+    exact, _ = parse_loss_lines(reply)
+    if exact:
+        # Lines in the exercise's format are the loss report; other lines
+        # that mention a loss (debug prints, a summary) are not.
+        return [_number(value) for _, value in exact]
     lines = ((reply.get("output") or {}).get("stdout") or {}).get("epoch_lines") or []
     values = []
     for line in lines:
@@ -610,6 +671,41 @@ def printed_loss_values(reply: dict) -> list[float | None]:
         tokens = re.findall(number, value_text)
         values.append(float(tokens[-1]) if tokens else None)
     return values
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def check_training_losses(probe: FitProbe, outcome: Outcome) -> Message | None:
+    """Compare the printed losses of a real training run with the true ones.
+
+    The learning-rate-0 run cannot see a loss taken after the update, or an
+    average that runs over all epochs. This run can, but only when its
+    training itself is right, so a wrong backward() is not blamed twice.
+    """
+    reply = outcome.reply if outcome.kind == "reply" else None
+    if not reply or reply.get("error") is not None:
+        return None
+    trusted = trusted_training(probe)
+    if _compare_layers(reply, probe, trusted, "replay_wrong") is not None:
+        return None
+    exact, _ = parse_loss_lines(reply)
+    if len(exact) != probe.epochs:
+        return None
+    for epoch, ((_, value), true) in enumerate(
+        zip(exact, probe.expected_averages), start=1
+    ):
+        printed = _number(value)
+        if printed is None or abs(printed - true) > PRINT_TOLERANCE:
+            return Message(
+                "loss_value_training",
+                {"epoch": epoch, "found": value, "expected": f"{true:.3f}"},
+            )
+    return None
 
 
 def evaluate_loss_falls(
@@ -679,6 +775,10 @@ def evaluate_fit(
         timeout,
     )
     report = evaluate_loss_report(plan.loss_report, outcomes["loss_report"][0], timeout)
+    if report.status == PASSED:
+        problem = check_training_losses(plan.loss_falls, outcomes["loss_falls"][0])
+        if problem is not None:
+            report = CheckResult("fit.loss_report", FAILED, [problem])
     falls, found = evaluate_loss_falls(
         plan.loss_falls, outcomes["loss_falls"][0], timeout
     )

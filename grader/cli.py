@@ -42,6 +42,32 @@ def _positive(text: str) -> float:
     return value
 
 
+MIN_MEMORY_MIB = 256
+"""Below this, NumPy's own address space (about 150 MiB) leaves a submission
+too little to run, and a correct one would fail."""
+
+MAX_TIMEOUT = 3600
+
+
+def _timeout(text: str) -> float:
+    value = _positive(text)
+    if value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is more than {MAX_TIMEOUT} seconds; no call needs that long"
+        )
+    return value
+
+
+def _memory(text: str) -> int:
+    value = _positive_int(text)
+    if value < MIN_MEMORY_MIB:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is less than {MIN_MEMORY_MIB} MiB, too little for NumPy and "
+            "a correct submission"
+        )
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = _positive(text)
     if value != int(value):
@@ -99,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     limits = parser.add_argument_group("limits")
     limits.add_argument(
         "--timeout",
-        type=_positive,
+        type=_timeout,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=(
@@ -109,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     limits.add_argument(
         "--memory",
-        type=_positive_int,
+        type=_memory,
         default=DEFAULT_MEMORY_MIB,
         metavar="MIB",
         help=(
@@ -193,7 +219,7 @@ def _usage_error(text: str) -> int:
 def _grade_single(options, path: Path) -> int:
     limits = Limits(timeout=options.timeout, memory_mib=options.memory)
     try:
-        sandbox = Sandbox(limits)
+        sandbox = Sandbox(limits, reap_orphans=True)
     except SandboxError as error:
         return _grader_failed(options, path, str(error))
     try:
@@ -264,9 +290,8 @@ def publish(results, options) -> int:
 def _grader_failed(options, path: Path, detail: str) -> int:
     """Report a fault of the grader; still write a results file that says so."""
     print(
-        f"grade: could not grade {path} because of a fault in the grader, not in "
-        f"the submission: {detail}. Run it again; if it fails again, report it "
-        "with this message.",
+        f"grade: could not grade {path} because of a fault in the grader: "
+        f"{detail}. Run it again; if it fails again, report it with this message.",
         file=sys.stderr,
     )
     if options.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -17,8 +18,10 @@ from grader.result import (
     Message,
 )
 from grader.run import StudentRun, utils_path
-from grader.sandbox import Outcome, Sandbox
+from grader.sandbox import Outcome, Sandbox, SandboxError
 from grader.submission import Submission, SubmissionError, read_submission
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SEED = 0
 SEED_VARIABLE = "GRADER_SEED"
@@ -124,10 +127,21 @@ def _run_checks(result, run, plan, timeout, load_outcome) -> None:
         "loss_report": [outcomes[count + steps + 1]],
         "loss_falls": [outcomes[count + steps + 2]],
     }
-    backward_results = checks.evaluate_backward(
-        plan.backward, backward_outcomes, timeout
-    )
-    fit_results, curves = checks.evaluate_fit(plan, fit_outcomes, timeout)
+    # The replies come from the student's process, which may have tampered
+    # with the worker: any failure to read them fails the checks that needed
+    # them, and never stops the grader.
+    try:
+        backward_results = checks.evaluate_backward(
+            plan.backward, backward_outcomes, timeout
+        )
+    except Exception as error:  # noqa: BLE001 - malformed replies can raise anything
+        _log_unreadable(result.submission, "backward()", error)
+        backward_results = _unreadable(checks.BACKWARD_CHECKS, "backward()")
+    try:
+        fit_results, curves = checks.evaluate_fit(plan, fit_outcomes, timeout)
+    except Exception as error:  # noqa: BLE001 - malformed replies can raise anything
+        _log_unreadable(result.submission, "fit()", error)
+        fit_results, curves = _unreadable(checks.FIT_CHECKS, "fit()"), {}
     result.checks += backward_results + fit_results
     result.curves = curves
     lines = _method_lines(load_outcome)
@@ -141,7 +155,37 @@ def _run_checks(result, run, plan, timeout, load_outcome) -> None:
         for check in fit_results:
             if check.status == FAILED:
                 check.feedback.append(Message("fit_after_backward"))
-    diagnosis.explain(result.checks, plan, backward_outcomes, fit_outcomes)
+    try:
+        diagnosis.explain(result.checks, plan, backward_outcomes, fit_outcomes)
+    except Exception as error:  # noqa: BLE001 - the diagnosis only adds hints
+        _log_unreadable(result.submission, "the diagnosis", error)
+
+
+def _fail_unfinished(result: GradeResult, message: Message) -> None:
+    """Fail every check without a verdict yet, with ``message``."""
+    decided = {check.name for check in result.checks}
+    if "load" not in decided:
+        result.checks.append(CheckResult("load", FAILED, [message]))
+        decided.add("load")
+    result.checks += [
+        CheckResult(name, FAILED, [message]) for name in CHECKS if name not in decided
+    ]
+
+
+def _unreadable(names, method: str) -> list[CheckResult]:
+    message = Message("invalid_reply", {"method": method})
+    return [CheckResult(name, FAILED, [message]) for name in names]
+
+
+def _log_unreadable(submission: str, what: str, error: Exception) -> None:
+    logger.warning(
+        "grade: the replies for %s of %s could not be read (%s: %s); the checks "
+        "that need them fail",
+        what,
+        submission,
+        type(error).__name__,
+        error,
+    )
 
 
 _PLANS: dict[int, probes.Plan] = {}
@@ -220,8 +264,14 @@ def grade(
             )
         else:
             _run_checks(result, run, plan, timeout, load_outcome)
-    finally:
         run.close()
+    except SandboxError as error:
+        # The zygote answers in milliseconds and runs nothing of the
+        # submission's, so losing it while the submission runs means the
+        # submission killed or stopped it (it runs as the same user unless the
+        # grader could switch it to another one).
+        sandbox.broken = True
+        _fail_unfinished(result, Message("sandbox_lost", {"detail": str(error)}))
     result.notes += [Message(f"note_{key}") for key in sorted(run.notes)]
     result.output = run.output()
     if run.warnings:

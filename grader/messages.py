@@ -231,10 +231,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "all'altra.",
     },
     "gradient_scaled": {
-        "en": "d_{what} is {factor:.4g} times the right value: look for an extra "
-        "factor, or a division, in its formula.",
-        "it": "d_{what} è {factor:.4g} volte il valore giusto: cerca un fattore in "
-        "più, o una divisione, nella sua formula.",
+        "en": "The step of self.{what} is {factor:.4g} times learning_rate * "
+        "d_{what}, with the learning rate passed in: look for an extra factor, or a "
+        "division, in the formula of d_{what} or in the update.",
+        "it": "Il passo di self.{what} è {factor:.4g} volte learning_rate * "
+        "d_{what}, con il learning rate ricevuto: cerca un fattore in più, o una "
+        "divisione, nella formula di d_{what} o nell'aggiornamento.",
     },
     "not_changed": {
         "en": "backward() did not change self.{what}: after computing d_{what}, "
@@ -441,6 +443,41 @@ CATALOG: dict[str, dict[str, str]] = {
         "plotting calls were skipped.",
         "it": "matplotlib non è installato dove è stato valutato il tuo codice, "
         "quindi le chiamate per i grafici sono state saltate.",
+    },
+    "state_changed_before_backward": {
+        "en": "The layer's weights or biases were not the values the grader gave "
+        "the layer when backward() started: Layer.__init__ and forward() must "
+        "not change self.weights or self.biases. Keep the given forward().",
+        "it": "I pesi o i bias del layer non erano quelli che il correttore gli "
+        "aveva dato quando è partita backward(): Layer.__init__ e forward() non "
+        "devono cambiare self.weights o self.biases. Tieni la forward() data.",
+    },
+    "over_budget": {
+        "en": "Grading stopped {where}: your code had used up the {seconds:g} s "
+        "allowed for the whole submission. Look for slow or blocking code, such as "
+        "sleep() calls or long training runs at the top level.",
+        "it": "La correzione si è fermata {where}: il tuo codice aveva già usato i "
+        "{seconds:g} s concessi per tutta la consegna. Cerca codice lento o "
+        "bloccante, come chiamate a sleep() o lunghi addestramenti al livello "
+        "principale del file.",
+    },
+    "loss_value_training": {
+        "en": "When fit() trains on X_train at learning rate 0.01, at epoch {epoch} "
+        "you printed {found}, but the average loss of that epoch is {expected}: add "
+        "each example's loss as computed before its update, reset the total at the "
+        "start of each epoch, and divide by the number of examples.",
+        "it": "Quando fit() addestra su X_train con learning rate 0.01, all'epoca "
+        "{epoch} hai stampato {found}, ma la loss media di quell'epoca è "
+        "{expected}: somma la loss di ogni esempio calcolata prima del suo "
+        "aggiornamento, azzera il totale all'inizio di ogni epoca e dividi per il "
+        "numero di esempi.",
+    },
+    "sandbox_lost": {
+        "en": "Your code stopped or killed the process that runs it, so grading "
+        "could not go on ({detail}). Do not send signals to other processes.",
+        "it": "Il tuo codice ha fermato o terminato il processo che lo esegue, "
+        "quindi la correzione non è potuta continuare ({detail}). Non mandare "
+        "segnali ad altri processi.",
     },
     "cell_left_out": {
         "en": "A cell was left out because of a syntax error: {detail}",

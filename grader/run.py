@@ -7,6 +7,7 @@ imports NumPy and the checks.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from grader.sandbox import CappedBuffer, Outcome, Sandbox
@@ -27,6 +28,10 @@ def utils_path() -> Path:
 CALLS = 1 + 3 + 2 + 3
 """Calls one grading run makes: loading the file, three backward() probes,
 then five fit() probes. The CPU-time limit of a worker is sized by it."""
+
+BUDGET_CALLS = 3
+"""Time limits a whole submission may use: loading it, the backward()
+probes and the fit() probes may each take up to one, but no more in all."""
 
 MAX_WARNINGS = 5
 MAX_WARNING_LENGTH = 200
@@ -66,6 +71,7 @@ class StudentRun:
         self._worker = None
         self._utils = utils_path().read_bytes()
         self._failed_kinds: dict[str, Outcome] = {}
+        self._not_after: float | None = None
         self.load_outcome: Outcome | None = None
         self.notes: set[str] = set()
         self.warnings: list[str] = []
@@ -89,12 +95,13 @@ class StudentRun:
         )
 
     def _receive_load(self) -> Outcome:
-        outcome = self._worker.receive(self._timeout)
+        outcome = self._worker.receive(self._timeout, self._not_after)
         self._collect_notes(outcome, keep_output=self.load_outcome is None)
         return outcome
 
     def begin_load(self) -> None:
         """Start the worker and send it the submission to run."""
+        self._not_after = time.monotonic() + BUDGET_CALLS * self._timeout
         self._send_load()
 
     def finish_load(self) -> Outcome:
@@ -131,6 +138,10 @@ class StudentRun:
                     todo.append(index)
             if not todo:
                 break
+            if time.monotonic() >= self._not_after:
+                for index in todo:
+                    outcomes[index] = Outcome("over_budget")
+                break
             if not self._worker.alive:
                 failure = self._restart()
                 if failure is not None:
@@ -145,7 +156,7 @@ class StudentRun:
                 prepare = None
             pending = []
             for position, index in enumerate(todo):
-                outcome = self._worker.receive(self._timeout)
+                outcome = self._worker.receive(self._timeout, self._not_after)
                 self._collect_notes(outcome)
                 outcomes[index] = outcome
                 kind = items[index][0]

@@ -17,6 +17,7 @@ import json
 import os
 import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -108,7 +109,7 @@ class CappedBuffer:
 class Outcome:
     """What happened to one call into the worker."""
 
-    kind: str  # "reply", "timeout", "died", "invalid" or "skipped"
+    kind: str  # "reply", "timeout", "over_budget", "died", "invalid" or "skipped"
     reply: dict | None = None
     elapsed: float = 0.0
     status: dict | None = None
@@ -150,12 +151,85 @@ def _environment(home: str) -> dict[str, str]:
     return env
 
 
+CONTROL_TIMEOUT = 30
+"""Seconds the zygote may take to answer; it answers in milliseconds unless
+something stopped it."""
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper() -> bool:
+    """Make this process a child subreaper (Linux); return whether it worked."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _kill_children() -> None:
+    """Kill and reap every remaining child of this process.
+
+    After the zygote has exited, the only children left are processes that a
+    submission detached from the zygote before killing it.
+    """
+    for _ in range(100):
+        try:
+            path = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
+            with open(path) as handle:
+                children = [int(pid) for pid in handle.read().split()]
+        except OSError:
+            return
+        if not children:
+            return
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
 class Sandbox:
     """A zygote process that forks one limited worker per submission run."""
 
-    def __init__(self, limits: Limits | None = None):
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        reap_orphans: bool = False,
+        drop_privileges: bool = True,
+    ):
+        """Start the zygote.
+
+        With ``reap_orphans``, this process becomes a child subreaper: if a
+        submission kills the zygote, the processes it left behind are
+        re-parented here, and close() kills them before any result is
+        written. Only a process that starts no other children should ask for
+        it, such as the command line.
+
+        With ``drop_privileges`` (the default), a grader running as root runs
+        student code as the unprivileged user "nobody". Tests turn it off to
+        check what happens where the grader cannot switch users.
+        """
         self.limits = limits or Limits()
+        self.broken = False
+        """Set when a submission killed or stopped the zygote; start a new one."""
+        self._drop_privileges = drop_privileges
         self._home = tempfile.mkdtemp(prefix="grade-")
+        # Workers that run as another user must be able to reach their
+        # directory inside this one, but not to list it.
+        os.chmod(self._home, 0o711)
+        self._reap_orphans = reap_orphans and _become_subreaper()
+        # The zygote runs a copy of its script, so that the script's path
+        # does not lead a submission to the grader's package.
+        script = Path(self._home, WORKER_SCRIPT.name)
+        shutil.copyfile(WORKER_SCRIPT, script)
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {"path": _python_path(), "control_fd": child.fileno()}
         command = [
@@ -165,7 +239,7 @@ class Sandbox:
             "-B",
             "-X",
             "utf8",
-            str(WORKER_SCRIPT),
+            str(script),
             json.dumps(config),
         ]
         try:
@@ -185,6 +259,7 @@ class Sandbox:
         finally:
             child.close()
         self._control = parent
+        self._control.settimeout(CONTROL_TIMEOUT)
         self._ready = False
         self._unanswered: list[Worker] = []
 
@@ -193,9 +268,15 @@ class Sandbox:
         while True:
             try:
                 message = self._control.recv(65536)
+            except TimeoutError as error:
+                raise SandboxError(
+                    f"the sandbox process did not answer within {CONTROL_TIMEOUT} s; "
+                    "a submission may have stopped it"
+                ) from error
             except OSError as error:
                 raise SandboxError(
-                    f"lost contact with the sandbox process: {error}"
+                    f"lost contact with the sandbox process: {error}; a submission "
+                    "may have killed it"
                 ) from error
             if not message:
                 raise SandboxError(self._failure_detail())
@@ -252,7 +333,15 @@ class Sandbox:
         }
         child_fds = [request_r, reply_w, out_w, err_w]
         try:
-            self._send({"op": "spawn", "workdir": workdir, "limits": limits}, child_fds)
+            self._send(
+                {
+                    "op": "spawn",
+                    "workdir": workdir,
+                    "limits": limits,
+                    "drop_privileges": self._drop_privileges,
+                },
+                child_fds,
+            )
         finally:
             for fd in child_fds:
                 os.close(fd)
@@ -278,6 +367,8 @@ class Sandbox:
                 self._process.wait()
             if self._process.stderr:
                 self._process.stderr.close()
+            if self._reap_orphans:
+                _kill_children()
             shutil.rmtree(self._home, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
@@ -335,13 +426,20 @@ class Worker:
                 return
             del self._outbox[:written]
 
-    def receive(self, timeout: float) -> Outcome:
-        """Wait for the reply to the oldest request that has none yet."""
+    def receive(self, timeout: float, not_after: float | None = None) -> Outcome:
+        """Wait for the reply to the oldest request that has none yet.
+
+        ``not_after`` is a time.monotonic() deadline for the whole submission;
+        a reply still missing then gives the outcome "over_budget".
+        """
         if not self.alive:
             return Outcome("died", status=self.status)
         sent = self._sent_times.pop(0) if self._sent_times else time.monotonic()
         start = max(sent, self._last_reply)
         deadline = start + timeout
+        over_budget = not_after is not None and not_after < deadline
+        if over_budget:
+            deadline = not_after
         selector = selectors.DefaultSelector()
         selector.register(self._reply_r, selectors.EVENT_READ)
         for fd in self._streams:
@@ -358,7 +456,9 @@ class Worker:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 and not self._drain_reply():
                     self.close()
-                    return Outcome("timeout", elapsed=timeout, status=self.status)
+                    kind = "over_budget" if over_budget else "timeout"
+                    elapsed = time.monotonic() - start
+                    return Outcome(kind, elapsed=elapsed, status=self.status)
                 if remaining <= 0:
                     continue
                 for key, _ in selector.select(remaining):

@@ -161,9 +161,15 @@ def _drop_magics(source: str) -> tuple[str, int]:
     dropped = 0
     for index, line in enumerate(lines):
         stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
         if _MAGIC_LINE.match(stripped) or _HELP_LINE.match(stripped):
-            indent = line[: len(line) - len(line.lstrip())]
             lines[index] = indent + "pass"
+            dropped += 1
+            continue
+        assignment = _MAGIC_ASSIGNMENT.match(stripped)
+        if assignment:
+            # files = !ls: the name still exists afterwards, as an empty list.
+            lines[index] = f"{indent}{assignment.group(1)} = []"
             dropped += 1
     return "\n".join(lines), dropped
 
@@ -171,6 +177,7 @@ def _drop_magics(source: str) -> tuple[str, int]:
 _PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 """Cell magics whose body is Python code that defines names as usual."""
 _MAGIC_LINE = re.compile(r"^(%{1,2}[A-Za-z_]|!{1,2}(?!=))")
+_MAGIC_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*=\s*(?:%{1,2}[A-Za-z_]|!{1,2}(?!=))")
 _HELP_LINE = re.compile(r"^(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})$")
 
 

@@ -27,18 +27,23 @@ def load_manifest() -> dict:
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(Limits(timeout=TEST_TIMEOUT)) as box:
-        yield box
+def grade_file():
+    """Grade a file in a sandbox shared by the module's tests.
 
+    A hostile submission may kill the sandbox's zygote; the next file then
+    gets a new sandbox, as batch mode does.
+    """
+    boxes = [Sandbox(Limits(timeout=TEST_TIMEOUT))]
 
-@pytest.fixture(scope="module")
-def grade_file(sandbox):
     def run(path, **options):
+        if boxes[0].broken:
+            boxes[0].close()
+            boxes[0] = Sandbox(Limits(timeout=TEST_TIMEOUT))
         options.setdefault("timeout", TEST_TIMEOUT)
-        return grade(path, sandbox=sandbox, **options)
+        return grade(path, sandbox=boxes[0], **options)
 
-    return run
+    yield run
+    boxes[0].close()
 
 
 def run_grade(

@@ -219,3 +219,42 @@ def test_interrupt_stops_student_processes(tmp_path):
     assert "Traceback" not in errors
     time.sleep(0.5)
     assert _processes_using(scratch) == set()
+
+
+def test_time_budget_bounds_slow_submission(tmp_path):
+    source = (SUBMISSIONS / "correct" / "reference_style.py").read_text()
+    slow = "import time\n" + source.replace(
+        "    def fit(self, training_data, labels, epochs, learning_rate):\n",
+        "    def fit(self, training_data, labels, epochs, learning_rate):\n"
+        "        time.sleep(2.5)\n",
+        1,
+    )
+    assert slow.count("time.sleep") == 1
+    submission = tmp_path / "slow.py"
+    submission.write_text(slow)
+    start = time.monotonic()
+    finished = run_grade(submission, "--timeout", "3")
+    elapsed = time.monotonic() - start
+    assert finished.returncode == 1
+    assert "used up the 9 s allowed for the whole" in finished.stdout
+    # Three time limits of 3 s, plus start-up and the checks.
+    assert elapsed < 3 * 3 + 5
+
+
+def test_killed_sandbox_is_not_a_grader_fault(tmp_path):
+    results = tmp_path / "results.json"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    finished = run_grade(
+        HOSTILE / "forge_kill_sandbox_daemon.py",
+        "--json",
+        results,
+        env={"TMPDIR": str(scratch)},
+    )
+    assert finished.returncode == 1, finished.stderr
+    data = json.loads(results.read_text())
+    assert data["score"] == 0
+    assert data["extra_data"]["graded"] is True
+    time.sleep(1)
+    assert _processes_using(scratch) == set()
+    assert json.loads(results.read_text())["score"] == 0

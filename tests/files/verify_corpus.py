@@ -44,7 +44,7 @@ import tempfile
 
 import numpy as np
 
-CORPUS = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "submissions")
 REPOSITORY = os.path.abspath(os.path.join(CORPUS, "..", "..", ".."))
 UTILS_PATH = os.path.join(REPOSITORY, "exercise", "utils.py")
 STUB_PATH = os.path.join(REPOSITORY, "exercise", "perceptron.py")
