@@ -36,6 +36,7 @@ _dumps = json.dumps
 _loads = json.loads
 
 _PR_SET_CHILD_SUBREAPER = 36
+_CO_VARARGS = 0x04
 _MAX_ARRAY_SIZE = 100_000
 _MAX_TEXT = 2_000
 _STREAM_HEAD = 16_000
@@ -364,8 +365,6 @@ class _Worker:
         }
 
     def _describe_classes(self):
-        import inspect
-
         described = {}
         for class_name, methods in (
             ("Layer", ("__init__", "forward", "backward")),
@@ -382,19 +381,10 @@ class _Worker:
                     if code is not None:
                         info["line"] = code.co_firstlineno
                         info["file"] = self.filenames.get(code.co_filename)
-                    try:
-                        parameters = inspect.signature(function).parameters.values()
-                        positional = [
-                            p
-                            for p in parameters
-                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                        ]
-                        info["positional"] = len(positional)
-                        info["varargs"] = any(
-                            p.kind == p.VAR_POSITIONAL for p in parameters
-                        )
-                    except (TypeError, ValueError):
-                        info["positional"] = None
+                    if code is not None:
+                        # Read from the code object: inspect costs an import.
+                        info["positional"] = code.co_argcount
+                        info["varargs"] = bool(code.co_flags & _CO_VARARGS)
                     entry["methods"][method] = info
             described[class_name] = entry
         return described
@@ -742,12 +732,11 @@ def _preload() -> None:
 
     Each worker is a fork of this process, so whatever is loaded here costs
     it nothing: NumPy with its random module (students' __init__ uses it)
-    and first calls of its kernels, and the modules the worker's load
-    request uses.
+    and first calls of its kernels, and the import machinery the worker's
+    load request uses.
     """
     import importlib.machinery  # noqa: F401
     import importlib.util  # noqa: F401
-    import inspect  # noqa: F401
 
     import numpy as np
 
