@@ -689,6 +689,28 @@ def _children(parent_pid):
     return found
 
 
+def kill_children() -> None:
+    """Stop, kill and reap every child of this process, until none is left.
+
+    The grader's sandbox calls it too, after its zygote has exited.
+    """
+    for _ in range(200):
+        children = _children(os.getpid())
+        if not children:
+            return
+        for pid in children:
+            for sig in (signal.SIGSTOP, signal.SIGKILL):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
 def _kill_all(worker_pid):
     """Kill the worker's process group and every process left behind.
 
@@ -705,21 +727,7 @@ def _kill_all(worker_pid):
     except ChildProcessError:
         pass
     # Orphans that left the process group were re-parented to this subreaper.
-    for _ in range(200):
-        children = _children(os.getpid())
-        if not children:
-            break
-        for pid in children:
-            for sig in (signal.SIGSTOP, signal.SIGKILL):
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+    kill_children()
     if status is None:
         return {"code": None}
     if os.WIFSIGNALED(status):

@@ -17,7 +17,6 @@ import json
 import os
 import selectors
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -167,33 +166,6 @@ def _become_subreaper() -> bool:
         return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
-
-
-def _kill_children() -> None:
-    """Kill and reap every remaining child of this process.
-
-    After the zygote has exited, the only children left are processes that a
-    submission detached from the zygote before killing it.
-    """
-    for _ in range(100):
-        try:
-            path = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
-            with open(path) as handle:
-                children = [int(pid) for pid in handle.read().split()]
-        except OSError:
-            return
-        if not children:
-            return
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
 
 
 class Sandbox:
@@ -368,7 +340,11 @@ class Sandbox:
             if self._process.stderr:
                 self._process.stderr.close()
             if self._reap_orphans:
-                _kill_children()
+                # After the zygote has exited, the only children left are
+                # processes a submission detached before killing it.
+                from grader._worker import kill_children
+
+                kill_children()
             shutil.rmtree(self._home, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
