@@ -272,6 +272,13 @@ def grade(
         # grader could switch it to another one).
         sandbox.broken = True
         _fail_unfinished(result, Message("sandbox_lost", {"detail": str(error)}))
+    except BaseException:
+        # A fault of the grader: still stop the student's process first.
+        try:
+            run.close()
+        except SandboxError:
+            pass
+        raise
     result.notes += [Message(f"note_{key}") for key in sorted(run.notes)]
     result.output = run.output()
     if run.warnings:
