@@ -586,11 +586,11 @@ grader, write the grader's files or results, or exceed its process limit,
 which Linux does not apply to root."""
 
 
-def _readable_by_others(path: str) -> bool:
-    """Whether a user who owns nothing can read ``path`` and reach it.
+def _readable_by_others(path: str, listable: bool = True) -> bool:
+    """Whether a user who owns nothing can reach ``path``, and list it.
 
-    Every directory from the root down must let others through, and the last
-    one must let them list it too.
+    Every directory from the root down must let others through; with
+    ``listable``, the last one must let them list it too.
     """
     import stat
 
@@ -601,7 +601,7 @@ def _readable_by_others(path: str) -> bool:
     try:
         for index, part in enumerate(parts):
             mode = os.stat(part).st_mode
-            needed = stat.S_IXOTH | (stat.S_IROTH if index == 0 else 0)
+            needed = stat.S_IXOTH | (stat.S_IROTH if index == 0 and listable else 0)
             if mode & needed != needed:
                 return False
     except OSError:
@@ -625,6 +625,10 @@ def _drop_privileges(workdir: str, enabled: bool) -> None:
     for variable in ("HOME", "TMPDIR", "MPLCONFIGDIR"):
         os.environ[variable] = workdir
     if not enabled or os.geteuid() != 0 or not _STUDENT_CAN_RUN:
+        return
+    # The worker's directory is its own, but the folders above it (TMPDIR)
+    # must let it through.
+    if not _readable_by_others(os.path.dirname(workdir), listable=False):
         return
     os.chown(workdir, STUDENT_UID, STUDENT_UID)
     os.setgroups([])
