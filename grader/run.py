@@ -213,7 +213,7 @@ class StudentRun:
                 self.warnings.append(line)
 
     def output(self) -> dict:
-        """The student's output: what print() wrote and what reached the fds."""
+        """Return the student's output: what print() wrote and what reached the fds."""
         if self._worker is not None:
             for stream, buffer in self._captured.items():
                 raw = getattr(self._worker, stream).text()

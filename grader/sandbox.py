@@ -106,7 +106,7 @@ class CappedBuffer:
 
 @dataclasses.dataclass
 class Outcome:
-    """What happened to one call into the worker."""
+    """The result of one call into the worker."""
 
     kind: str  # "reply", "timeout", "over_budget", "died", "invalid" or "skipped"
     reply: dict | None = None
@@ -151,7 +151,7 @@ def _environment(home: str) -> dict[str, str]:
 
 
 CONTROL_TIMEOUT = 30
-"""Seconds the zygote may take to answer; it answers in milliseconds unless
+"""Seconds the zygote may take to respond; it responds in milliseconds unless
 something stopped it."""
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -236,13 +236,13 @@ class Sandbox:
         self._unanswered: list[Worker] = []
 
     def _receive(self) -> dict:
-        """Read the zygote's next answer, after its one-time ready message."""
+        """Read the zygote's next message, after its one-time ready message."""
         while True:
             try:
                 message = self._control.recv(65536)
             except TimeoutError as error:
                 raise SandboxError(
-                    f"the sandbox process did not answer within {CONTROL_TIMEOUT} s; "
+                    f"the sandbox process did not respond within {CONTROL_TIMEOUT} s; "
                     "a submission may have stopped it"
                 ) from error
             except OSError as error:
@@ -358,7 +358,7 @@ class Worker:
     """One student process: queue requests, then wait for each reply in turn.
 
     Requests can be sent ahead of their replies, so that the worker runs the
-    student's code while the grader computes the expected answers. Each reply
+    student's code while the grader computes the expected values. Each reply
     must arrive within its own time limit, counted from the moment the worker
     could start on it: the later of its sending and the previous reply.
     """
@@ -462,7 +462,7 @@ class Worker:
             selector.close()
 
     def _drain_reply(self) -> bool:
-        """Read what the reply pipe holds now; True if a whole reply came.
+        """Read what the reply pipe contains now; True if a whole reply came.
 
         A reply that arrived while the grader was busy elsewhere counts as in
         time, even when the grader looks only after the deadline.
