@@ -380,11 +380,6 @@ class Worker:
         self.status: dict | None = None
         self.alive = True
 
-    def call(self, request: dict, timeout: float) -> Outcome:
-        """Send one request and wait at most ``timeout`` seconds for the reply."""
-        self.send(request)
-        return self.receive(timeout)
-
     def send(self, request: dict) -> None:
         """Queue a request; it is written as the worker's pipe takes it."""
         self._outbox += json.dumps(request).encode() + b"\n"
