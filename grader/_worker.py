@@ -3,7 +3,7 @@
 This file runs as a script under ``python -I -S -B -X utf8``, in a fresh
 interpreter that the grader starts. It imports only the standard library and
 NumPy, and it never imports the grader package, so nothing in its process can
-compute the expected answers. The grader's own process computes every verdict.
+compute the expected values. The grader's own process computes every verdict.
 
 The zygote imports NumPy once, then waits on a control socket. For each
 ``spawn`` message it forks a worker, which becomes the leader of a new process
@@ -587,7 +587,7 @@ which Linux does not apply to root."""
 
 
 def _readable_by_others(path: str, listable: bool = True) -> bool:
-    """Whether a user who owns nothing can reach ``path``, and list it.
+    """Return whether a user who owns nothing can reach ``path``, and list it.
 
     Every directory from the root down must let others through; with
     ``listable``, the last one must let them list it too.
@@ -610,7 +610,7 @@ def _readable_by_others(path: str, listable: bool = True) -> bool:
 
 
 def _student_can_run() -> bool:
-    """Whether Python and its packages stay importable as STUDENT_UID.
+    """Return whether Python and its packages stay importable as STUDENT_UID.
 
     A Python installed in a private home (pyenv under /root, say) is not, and
     then the worker keeps the grader's user: a submission could not even
@@ -785,7 +785,7 @@ def _zygote(control):
 
 
 def _serve_control(control, workers: set) -> None:
-    """Answer spawn and kill requests until the grader closes the socket."""
+    """Serve spawn and kill requests until the grader closes the socket."""
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 65536, 4)

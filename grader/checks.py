@@ -115,7 +115,7 @@ def call_failure(outcome: Outcome, method: str, timeout: float) -> Message | Non
 
 
 def _where(error: dict) -> tuple:
-    """The (line, cell) of student code an exception came from, when known."""
+    """Return the (line, cell) of student code an exception came from, if known."""
     return error.get("line"), error.get("cell")
 
 
@@ -352,17 +352,17 @@ def _judge_steps(steps: list[_Step], check: str, what: str, findings) -> list[Me
 
 
 def _layer_of(label: Message) -> str:
-    """A key for the probe layer of a call label, the same for all its calls."""
+    """Return a key for the probe layer of a call label, shared by its calls."""
     return repr(label.params.get("layer", label))
 
 
 def _constant(values: list[float]) -> bool:
-    """Whether the values agree to 0.1 % of the largest one."""
+    """Return whether the values agree to 0.1 % of the largest one."""
     return max(values) - min(values) <= 1e-3 * max(abs(v) for v in values)
 
 
 def _complete_backward_reply(reply, probe: BackwardProbe) -> bool:
-    """Whether a reply has a result for every call, or an error that ends it.
+    """Return whether a reply has a result for every call, or an error that ends it.
 
     A reply with fewer results and no error is not something the worker
     sends by itself: it means the submission tampered with the worker.
@@ -649,11 +649,13 @@ def evaluate_loss_report(probe: FitProbe, outcome: Outcome, timeout) -> CheckRes
 
 
 def printed_loss_values(reply: dict) -> list[float | None]:
-    """The last number of each printed line that mentions the loss, leniently.
+    """Return the printed loss of each epoch, read leniently if need be.
 
-    In a line with a colon only the text after the last colon counts, so that
-    the epoch number of "Loss at epoch 2: abc" is not read as its loss. None
-    stands for a loss line without a number.
+    Lines in the exercise's format are used when there are any. Otherwise
+    every line that mentions the loss counts, and in a line with a colon only
+    the text after the last colon, so that the epoch number of
+    "Loss at epoch 2: abc" is not read as its loss. None stands for a loss
+    line without a number.
     """
     exact, _ = parse_loss_lines(reply)
     if exact:

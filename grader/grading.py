@@ -192,7 +192,7 @@ _PLANS: dict[int, probes.Plan] = {}
 
 
 def prepared_plan(seed: int, prepare: bool = True) -> probes.Plan:
-    """The probes of ``seed``, drawn once per process and then reused.
+    """Return the probes of ``seed``, drawn once per process and then reused.
 
     A plan depends only on the seed and the trusted utils.py, never on a
     submission, and its expected values are computed once (``prepare``).
@@ -266,7 +266,7 @@ def grade(
             _run_checks(result, run, plan, timeout, load_outcome)
         run.close()
     except SandboxError as error:
-        # The zygote answers in milliseconds and runs nothing of the
+        # The zygote responds in milliseconds and runs nothing of the
         # submission's, so losing it while the submission runs means the
         # submission killed or stopped it (it runs as the same user unless the
         # grader could switch it to another one).

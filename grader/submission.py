@@ -58,7 +58,7 @@ class Submission:
         return self.kind == "ipynb"
 
     def source_bytes(self) -> bytes:
-        """The code written to the worker's directory as submission.py."""
+        """Return the code written to the worker's directory as submission.py."""
         return "\n\n".join(cell.source for cell in self.cells).encode("utf-8")
 
 
